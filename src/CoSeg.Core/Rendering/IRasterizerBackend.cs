@@ -1,0 +1,34 @@
+using CoSeg.Geometry;
+using static TorchSharp.torch;
+
+namespace CoSeg.Rendering;
+
+/// <summary>
+/// One implementation of the tile rasterizer (ILGPU kernels, native C++, or the dense TorchSharp reference).
+/// Every backend computes the same maths (see docs/rasterizer.md) so they are interchangeable and testable
+/// against each other. Inputs are float32 contiguous tensors; outputs are fresh tensors owned by the caller.
+/// </summary>
+internal interface IRasterizerBackend : IDisposable
+{
+    /// <summary>Short name: "ilgpu-cpu", "ilgpu-cuda", "native", "reference".</summary>
+    string Name { get; }
+
+    /// <summary>Projects, bins, sorts and blends the Gaussians into an image of <paramref name="camera"/>'s size.</summary>
+    RasterForward Forward(RasterInputs inputs, Camera camera, RasterSettings settings);
+
+    /// <summary>
+    /// Back-propagates output gradients (H×W×C for colours, H×W for alpha and accumulated depth; null = zero)
+    /// to every input.
+    /// </summary>
+    RasterGradients Backward(RasterInputs inputs, Camera camera, RasterSettings settings, RasterForward forward,
+                             Tensor gradColors, Tensor? gradAlpha, Tensor? gradDepth);
+
+    /// <summary>
+    /// Feature unprojection for one view: for every pixel p and every Gaussian g blended there with weight
+    /// w_gp = α_g(p)·T_g(p), adds w_gp·F_p into <paramref name="featureSums"/>[g] (N×C) and w_gp into
+    /// <paramref name="weightSums"/>[g] (N). <paramref name="pixelFeatures"/> is H×W×C at the camera's size.
+    /// The accumulators are updated in place so a caller can sum over many views.
+    /// </summary>
+    void Unproject(RasterInputs inputs, Camera camera, RasterSettings settings, Tensor pixelFeatures,
+                   Tensor featureSums, Tensor weightSums);
+}
