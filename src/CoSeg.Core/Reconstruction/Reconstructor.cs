@@ -121,6 +121,16 @@ public static partial class Reconstructor
             int activeSh = 0;
             double emaLoss = double.NaN, emaPsnr = double.NaN;
             var clock = Stopwatch.StartNew();
+            // Decode every training image up front, in parallel (decoding dominates the first epoch otherwise).
+            try
+            {
+                Parallel.For(0, _data.Views.Count, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Environment.ProcessorCount },
+                             i => Image(i));
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count >= 1)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            }
 
             for (int it = 1; it <= total; it++)
             {
@@ -186,7 +196,7 @@ public static partial class Reconstructor
                     var g2d = render.Means2d.grad;
                     if (g2d is not null) _stats.Add(g2d, render.Radii, view.Camera.Width, view.Camera.Height);
                 }
-                _adam.Step(_scene);
+                _adam.Step(_scene, (activeSh + 1) * (activeSh + 1));
 
                 if (densifyPhase)
                 {
