@@ -45,7 +45,8 @@ public sealed class SceneDataset : IDisposable
     /// <summary>Test views (empty when the dataset has none).</summary>
     public IReadOnlyList<SceneView> Test { get; }
     /// <summary>All views: train, then val, then test.</summary>
-    public IReadOnlyList<SceneView> AllViews => [.. Train, .. Val, .. Test];
+    public IReadOnlyList<SceneView> AllViews => _all ??= [.. Train, .. Val, .. Test];
+    private SceneView[]? _all;
     /// <summary>Background RGB in [0, 1] that RGBA images are composited on.</summary>
     public ReadOnlySpan<float> Background => _background;
     /// <summary>Sparse points (N×3 float32, world frame) when the dataset has them (COLMAP/LLFF), else null.</summary>
