@@ -57,6 +57,26 @@ public sealed class SceneDataset : IDisposable
     public long PointCount => Points?.shape[0] ?? 0;
 
     /// <summary>
+    /// The spread of the training cameras as the reference 3DGS trainer measures it (its "cameras extent", which scales
+    /// the densification and learning-rate thresholds): the mean of the camera centres and 1.1 × the largest distance of
+    /// a centre from that mean. Uses all views when there are no training views.
+    /// </summary>
+    public ((double X, double Y, double Z) Center, double Radius) CameraExtent()
+    {
+        var views = Train.Count > 0 ? Train : AllViews;
+        double cx = 0, cy = 0, cz = 0;
+        foreach (var v in views) { var c = v.Camera.Center; cx += c.X; cy += c.Y; cz += c.Z; }
+        cx /= views.Count; cy /= views.Count; cz /= views.Count;
+        double max = 0;
+        foreach (var v in views)
+        {
+            var c = v.Camera.Center;
+            max = Math.Max(max, Math.Sqrt((c.X - cx) * (c.X - cx) + (c.Y - cy) * (c.Y - cy) + (c.Z - cz) * (c.Z - cz)));
+        }
+        return ((cx, cy, cz), 1.1 * max);
+    }
+
+    /// <summary>
     /// Builds a dataset from cameras and in-memory images (e.g. generated test scenes). Each entry is a camera, an RGB
     /// image H×W×3 in [0, 1] matching the camera size, and an optional alpha H×W. The tensors are copied (to CPU
     /// float32), so the caller keeps ownership of its own; <see cref="SceneView.LoadImage"/> returns fresh copies.

@@ -128,6 +128,10 @@ public class SyntheticDatasetTests
         var (u, v, d) = cam.Project(0.2, 0, 0); // camera 2 at (0.2, 0, 5) looking down −Z
         Assert.Equal(4, u, 9); Assert.Equal(3, v, 9); Assert.Equal(5, d, 9);
         Assert.Null(ds.Points);
+        // Train cameras (1 and 3) sit at x = 0.1 and 0.3, y = 0, z = 5: centre (0.2, 0, 5), radius 1.1 × 0.1.
+        var (centre, radius) = ds.CameraExtent();
+        Assert.Equal(0.2, centre.X, 12); Assert.Equal(0, centre.Y, 12); Assert.Equal(5, centre.Z, 12);
+        Assert.Equal(0.11, radius, 12);
     }
 
     [Fact]
