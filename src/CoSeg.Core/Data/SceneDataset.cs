@@ -57,6 +57,32 @@ public sealed class SceneDataset : IDisposable
     public long PointCount => Points?.shape[0] ?? 0;
 
     /// <summary>
+    /// Decodes the images of several views in parallel (decoding dominates loading), in the order given. Reports the
+    /// number of images done so far; on cancellation or failure the images already decoded are disposed. The caller
+    /// owns the returned images.
+    /// </summary>
+    public static SceneImage[] LoadImages(IReadOnlyList<SceneView> views, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(views);
+        var images = new SceneImage[views.Count];
+        int done = 0;
+        try
+        {
+            Parallel.For(0, views.Count, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+            {
+                images[i] = views[i].LoadImage();
+                progress?.Report(Interlocked.Increment(ref done));
+            });
+        }
+        catch
+        {
+            foreach (var im in images) im?.Dispose();
+            throw;
+        }
+        return images;
+    }
+
+    /// <summary>
     /// The spread of the training cameras as the reference 3DGS trainer measures it (its "cameras extent", which scales
     /// the densification and learning-rate thresholds): the mean of the camera centres and 1.1 × the largest distance of
     /// a centre from that mean. Uses all views when there are no training views.

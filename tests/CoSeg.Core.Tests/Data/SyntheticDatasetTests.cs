@@ -213,6 +213,11 @@ public class SyntheticDatasetTests
         }
         using (var again = ds.Train[0].LoadImage()) Assert.True(again.Rgb.eq(rgb).all().item<bool>());
         using (var t = ds.Test[0].LoadImage()) Assert.Null(t.Alpha);
+        var loaded = SceneDataset.LoadImages(ds.AllViews);
+        Assert.Equal(2, loaded.Length);
+        Assert.True(loaded[1].Rgb.eq(rgb).all().item<bool>());
+        Assert.Null(loaded[1].Alpha);
+        foreach (var im in loaded) im.Dispose();
         using var wrong = torch.rand(5, 4, 3);
         var e = Assert.Throws<ArgumentException>(() => SceneDataset.FromMemory(new[] { (cam, wrong, (Tensor?)null) }));
         Assert.Contains("train[0]", e.Message);
