@@ -62,9 +62,9 @@ struct coseg_state {
     uint32_t pairs = 0;
     std::vector<Splat> splats;        // N
     std::vector<int32_t> rects;       // N * 4: touched tiles x0, x1, y0, y1
-    std::vector<uint32_t> gOffset;    // N + 1: Gaussian i's pairs are pairPos[gOffset[i] .. gOffset[i+1])
-    std::vector<uint32_t> pairPos;    // position in `sorted` of each (Gaussian, tile) pair, tile-row-major
+    std::vector<uint32_t> gOffset;    // N + 1: Gaussian i's pairs are slots gOffset[i] .. gOffset[i+1] (tile-row-major)
     std::vector<uint32_t> sorted;     // Gaussian ids per tile, front to back
+    std::vector<Splat> sortedSplats;  // copies of the splats in `sorted` order (streamed by the tile loops)
     std::vector<uint32_t> tileStart;  // tiles + 1
     std::vector<float> finalT;        // H * W
     std::vector<int32_t> lastIdx;     // H * W
@@ -201,7 +201,7 @@ int prepare(coseg_context* ctx, coseg_state* st, const coseg_camera& cam, int64_
 
     // 3. stable counting scatter of (tile, Gaussian) pairs in depth order, in parallel chunks.
     grow(st->sorted, pairs);
-    grow(st->pairPos, pairs);
+    grow(st->sortedSplats, pairs);
     const int chunks = nv == 0 ? 1 : (int)std::min<size_t>((size_t)threads * 4, std::max<size_t>(1, nv / 256));
     grow(ctx->chunkCounts, (size_t)chunks * tiles);
     uint32_t* counts = ctx->chunkCounts.data();
@@ -238,12 +238,14 @@ int prepare(coseg_context* ctx, coseg_state* st, const coseg_camera& cam, int64_
             const uint32_t id = visible[j];
             const int32_t* r = st->rects.data() + 4 * (size_t)id;
             const int x0 = r[0], x1 = r[1], y0 = r[2], y1 = r[3];
-            uint32_t* pp = st->pairPos.data() + st->gOffset[id];
+            uint32_t slot = st->gOffset[id];
             for (int ty = y0; ty < y1; ++ty)
                 for (int tx = x0; tx < x1; ++tx) {
                     const uint32_t pos = cur[ty * tilesX + tx]++;
                     st->sorted[pos] = id;
-                    *pp++ = pos;
+                    Splat& dst = st->sortedSplats[pos];
+                    dst = st->splats[id];
+                    dst.slot = slot++;
                 }
         }
     }
@@ -267,6 +269,7 @@ TileArgs tile_args(const coseg_state* st, int channels, const float* colors, con
     a.splats = st->splats.data();
     a.colors = colors;
     a.sorted = st->sorted.data();
+    a.sortedSplats = st->sortedSplats.data();
     a.tileStart = st->tileStart.data();
     a.background = background;
     return a;
@@ -360,7 +363,7 @@ int coseg_backward(coseg_context* ctx, const coseg_state* st, const coseg_camera
             if (b == e) continue;
             float acc[7] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
             for (uint32_t j = b; j < e; ++j) {
-                const float* src = pairAcc + (size_t)st->pairPos[j] * F;
+                const float* src = pairAcc + (size_t)j * F;
                 for (int f = 0; f < 7; ++f) acc[f] += src[f];
                 for (int c = 0; c < channels; ++c) gc[c] += src[7 + c];
             }
@@ -399,7 +402,7 @@ int coseg_unproject(coseg_context* ctx, const coseg_camera* cam, int64_t n, int 
             float* fs = feature_sums + (size_t)i * channels;
             float w = 0.f;
             for (uint32_t j = b; j < e; ++j) {
-                const float* src = pairAcc + (size_t)st->pairPos[j] * F;
+                const float* src = pairAcc + (size_t)j * F;
                 for (int c = 0; c < channels; ++c) fs[c] += src[c];
                 w += src[channels];
             }

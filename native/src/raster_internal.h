@@ -14,6 +14,8 @@ struct Splat {
     float z;             // depth
     float ex, ey;        // half-extent (px) of the region where alpha can reach 1/255 (conservative)
     uint32_t id;         // Gaussian index
+    uint32_t slot;       // in sorted copies: index of this (Gaussian, tile) pair in Gaussian-major order
+    uint32_t pad;
 };
 
 /// Read-only description of one rasterization call, as the tile kernels see it.
@@ -22,6 +24,7 @@ struct TileArgs {
     const Splat* splats;        // indexed by Gaussian id
     const float* colors;        // N x C
     const uint32_t* sorted;     // sorted Gaussian ids (per tile, front to back)
+    const Splat* sortedSplats;  // the same, as packed splat copies
     const uint32_t* tileStart;  // tiles + 1 offsets into sorted
     const float* background;    // C or null
     // forward outputs / saved state
