@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using CoSeg.Rendering;
+using CoSeg.Rendering.Ilgpu;
 using CoSeg.Rendering.Native;
+using CoSeg.Rendering.Reference;
 using static TorchSharp.torch;
 
 namespace CoSeg.Cli.Commands;
@@ -119,9 +121,12 @@ internal sealed class BenchRasterCommand : ICliCommand
         {
             case "native":
                 return NativeRasterizerBackend.TryCreate(out why);
+            case "ilgpu":
+                why = null;
+                return new IlgpuRasterizer();
             default:
-                why = $"backend '{name}' is not available in this build";
-                return null;
+                why = null;
+                return new ReferenceRasterizer();
         }
     }
 
