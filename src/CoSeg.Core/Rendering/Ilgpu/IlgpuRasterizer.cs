@@ -69,6 +69,7 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
         public required BufferPool.Lease<float> Means, Scales, Quats, Mean2d, Conic, Depth, Opacity, Colors, Background, FinalT;
         public required BufferPool.Lease<int> Radii, Ranges, Ids, Last;
         private int _disposed;
+        public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
         public void Dispose()
         {
@@ -103,6 +104,8 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
     {
         if (forward.State is not State s)
             throw new ArgumentException("The forward result was not produced by the ILGPU backend.", nameof(forward));
+        if (s.IsDisposed)
+            throw new InvalidOperationException("The ILGPU forward state was already released: backward runs once per render (render again instead of retain_graph).");
         lock (_gate)
         {
             var acc = _device.Accelerator;
