@@ -48,7 +48,6 @@ public sealed class BuiltinFeatureExtractor : IFeatureExtractor
         var lum = (r + g + b) / 3;
         var opp = cat(new[] { lum, r - g, (r + g) / 2 - b }, 1);         // 1×3×H×W
         var parts = new List<Tensor> { opp };
-        using var sobel = tensor(new float[] { -1, 0, 1, -2, 0, 2, -1, 0, 1, -1, -2, -1, 0, 0, 0, 1, 2, 1 }).reshape(2, 1, 3, 3) / 8;
         foreach (int rad in _o.Radii)
         {
             var mean = BoxMean(opp, rad);
@@ -56,8 +55,8 @@ public sealed class BuiltinFeatureExtractor : IFeatureExtractor
             parts.Add(mean);
             parts.Add((sq - mean * mean).clamp_min(0).add(1e-8).sqrt());
             var l = mean[TensorIndex.Colon, 0..1];
-            var grad = F.conv2d(F.pad(l, new long[] { 1, 1, 1, 1 }, PaddingModes.Replicate), sobel) * rad;
-            var gx = grad[TensorIndex.Colon, 0..1]; var gy = grad[TensorIndex.Colon, 1..2];
+            var (gx, gy) = Sobel(l);
+            gx = gx * rad; gy = gy * rad;   // gradients of a smoothed image shrink with the window; keep scales comparable
             var mag = (gx * gx + gy * gy).add(1e-12).sqrt();
             // doubled angle: cos 2θ = (gx² − gy²)/|g|, sin 2θ = 2 gx gy/|g| (weighted by magnitude)
             parts.Add(mag); parts.Add((gx * gx - gy * gy) / mag); parts.Add(2 * gx * gy / mag);
@@ -65,6 +64,17 @@ public sealed class BuiltinFeatureExtractor : IFeatureExtractor
         var feat = cat(parts, 1);
         if (_o.Downsample > 1) feat = F.avg_pool2d(feat, _o.Downsample, _o.Downsample);
         return feat.squeeze(0).contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Sobel derivatives (x: columns, y: rows) with replicated borders, by shifted differences (no conv kernels).</summary>
+    private static (Tensor Gx, Tensor Gy) Sobel(Tensor l)
+    {
+        long h = l.shape[2], w = l.shape[3];
+        var p = F.pad(l, new long[] { 1, 1, 1, 1 }, PaddingModes.Replicate);
+        Tensor At(int dy, int dx) => p[TensorIndex.Ellipsis, TensorIndex.Slice(1 + dy, 1 + dy + h), TensorIndex.Slice(1 + dx, 1 + dx + w)];
+        var gx = (At(-1, 1) - At(-1, -1) + 2 * (At(0, 1) - At(0, -1)) + At(1, 1) - At(1, -1)) / 8;
+        var gy = (At(1, -1) - At(-1, -1) + 2 * (At(1, 0) - At(-1, 0)) + At(1, 1) - At(-1, 1)) / 8;
+        return (gx, gy);
     }
 
     private static Tensor BoxMean(Tensor x, int radius)

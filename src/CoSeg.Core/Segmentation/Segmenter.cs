@@ -165,8 +165,8 @@ public static class Segmenter
             {
                 // Scene-level context: feature mean and spread over seen Gaussians (constant within one scene).
                 var wsum = seen.sum().clamp_min(1);
-                var gm = (un.Features * seen).sum(0) / wsum;
-                var gs = (((un.Features - gm) * seen).square().sum(0) / wsum).sqrt();
+                var gm = (un.Features * seen).sum(0L) / wsum;
+                var gs = (((un.Features - gm) * seen).square().sum(0L) / wsum).sqrt();
                 x2 = cat(new[] { x2, cat(new[] { gm, gs }).unsqueeze(0).expand(scene.Count, -1) }, 1);
             }
             progress?.Report(new SegmentProgress("spatial", 1, 1, double.NaN));
@@ -179,12 +179,12 @@ public static class Segmenter
     {
         using var scope = NewDisposeScope();
         Tensor mean, std;
-        if (rowMask is null) { mean = x.mean(new long[] { 0 }); std = x.std(0, false); }
+        if (rowMask is null) { mean = x.mean(new long[] { 0 }); std = x.std(0L, false); }
         else
         {
             var cnt = rowMask.sum().clamp_min(1);
-            mean = (x * rowMask).sum(0) / cnt;
-            std = (((x - mean) * rowMask).square().sum(0) / cnt).sqrt();
+            mean = (x * rowMask).sum(0L) / cnt;
+            std = (((x - mean) * rowMask).square().sum(0L) / cnt).sqrt();
         }
         var y = (x - mean) / std.clamp_min(1e-6);
         if (rowMask is not null) y = y * rowMask;
