@@ -62,6 +62,19 @@ public sealed class GaussianScene : IDisposable
     /// </summary>
     public Dictionary<string, Tensor> ExtraProperties { get; } = new();
 
+    /// <summary>
+    /// The header lines of the PLY file this scene was loaded from (without line terminators), or null. When the
+    /// scene's properties still match them, <see cref="GaussianPly.Save"/> writes this header again (comments and
+    /// property order as read; only the vertex count is updated), so an unmodified scene saves byte-identically.
+    /// </summary>
+    public IReadOnlyList<string>? PlyHeaderLines { get; set; }
+
+    /// <summary>Loads a scene from a reference-layout 3DGS PLY file (see <see cref="GaussianPly.Load"/>).</summary>
+    public static GaussianScene LoadPly(string path) => GaussianPly.Load(path);
+
+    /// <summary>Saves the scene as a binary little-endian reference-layout 3DGS PLY file (see <see cref="GaussianPly.Save"/>).</summary>
+    public void SavePly(string path) => GaussianPly.Save(this, path);
+
     /// <summary>Replaces all parameters at once (used by densification); disposes the old tensors.</summary>
     public void Replace(Tensor means, Tensor logScales, Tensor rotations, Tensor opacityLogits, Tensor shCoefficients)
     {
@@ -77,6 +90,7 @@ public sealed class GaussianScene : IDisposable
         var c = new GaussianScene(Means.detach().clone(), LogScales.detach().clone(), Rotations.detach().clone(),
                                   OpacityLogits.detach().clone(), ShCoefficients.detach().clone());
         foreach (var (k, v) in ExtraProperties) c.ExtraProperties[k] = v.detach().clone();
+        c.PlyHeaderLines = PlyHeaderLines;
         return c;
     }
 

@@ -1,0 +1,316 @@
+using System.Runtime.CompilerServices;
+using CoSeg.Geometry;
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Algorithms.ScanReduceOperations;
+using ILGPU.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CoSeg.Rendering.Ilgpu;
+
+/// <summary>
+/// The ILGPU backend: project → scan → emit keys → radix sort (only the key bits in use) → tile ranges →
+/// tile-group rasterize; backward replays per pixel and chains through project-backward. Tensors cross the bridge by
+/// copy (one function each way), so the same code serves the CPU accelerator and CUDA.
+/// </summary>
+internal sealed class IlgpuRasterizer : IRasterizerBackend
+{
+    private readonly IlgpuDevice _device;
+    private readonly BufferPool _pool;
+    private readonly object _gate = new();
+    private readonly Action<Index1D, KernelParams, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<int>> _project;
+    private readonly Action<Index1D, KernelParams, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<ulong>, ArrayView<int>> _emit;
+    private readonly Action<Index1D, int, ArrayView<ulong>, ArrayView<int>> _ranges;
+    private readonly Action<KernelConfig, KernelParams, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>> _forward;
+    private readonly Action<KernelConfig, KernelParams, RasterKernels.SplatViews, RasterKernels.BackwardViews> _backward;
+    private readonly Action<Index1D, KernelParams, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>,
+        ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> _projectBackward;
+    private readonly Action<Index1D, KernelParams, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        ArrayView<int>, ArrayView<float>, int, ArrayView<float>, ArrayView<float>> _unproject;
+    private readonly Scan<int, Stride1D.Dense, Stride1D.Dense> _scan;
+    private readonly RadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense> _sort40, _sort44, _sort48, _sort64;
+
+    public IlgpuRasterizer() : this(new IlgpuDevice()) { }
+
+    internal IlgpuRasterizer(IlgpuDevice device)
+    {
+        _device = device;
+        var acc = device.Accelerator;
+        _pool = new BufferPool(acc);
+        _project = acc.LoadAutoGroupedStreamKernel<Index1D, KernelParams, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<int>>(RasterKernels.Project);
+        _emit = acc.LoadAutoGroupedStreamKernel<Index1D, KernelParams, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>,
+            ArrayView<ulong>, ArrayView<int>>(RasterKernels.EmitKeys);
+        _ranges = acc.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<ulong>, ArrayView<int>>(RasterKernels.TileRanges);
+        _forward = acc.LoadStreamKernel<KernelParams, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>>(RasterKernels.RasterizeForward);
+        _backward = acc.LoadStreamKernel<KernelParams, RasterKernels.SplatViews, RasterKernels.BackwardViews>(RasterKernels.RasterizeBackward);
+        _projectBackward = acc.LoadAutoGroupedStreamKernel<Index1D, KernelParams, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>,
+            ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(RasterKernels.ProjectBackward);
+        _unproject = acc.LoadAutoGroupedStreamKernel<Index1D, KernelParams, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, ArrayView<int>, ArrayView<float>, int, ArrayView<float>, ArrayView<float>>(RasterKernels.Unproject);
+        _scan = acc.CreateScan<int, Stride1D.Dense, Stride1D.Dense, AddInt32>(ScanKind.Exclusive);
+        _sort40 = acc.CreateRadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense, TileKeySort40>();
+        _sort44 = acc.CreateRadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense, TileKeySort44>();
+        _sort48 = acc.CreateRadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense, TileKeySort48>();
+        _sort64 = acc.CreateRadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense, TileKeySort64>();
+    }
+
+    public string Name => _device.IsCpu ? "ilgpu-cpu" : "ilgpu-cuda";
+
+    /// <summary>What the backward pass needs from the forward pass; owns rented accelerator buffers.</summary>
+    private sealed class State : IDisposable
+    {
+        public required KernelParams Params;
+        public required long N;
+        public required BufferPool.Lease<float> Means, Scales, Quats, Mean2d, Conic, Depth, Opacity, Colors, Background, FinalT;
+        public required BufferPool.Lease<int> Radii, Ranges, Ids, Last;
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+            Means.Dispose(); Scales.Dispose(); Quats.Dispose();
+            Mean2d.Dispose(); Conic.Dispose(); Depth.Dispose(); Opacity.Dispose(); Colors.Dispose(); Background.Dispose();
+            FinalT.Dispose(); Radii.Dispose(); Ranges.Dispose(); Ids.Dispose(); Last.Dispose();
+        }
+    }
+
+    public RasterForward Forward(RasterInputs inputs, Camera camera, RasterSettings settings)
+    {
+        lock (_gate)
+        {
+            var p = KernelParams.Create(camera, settings, inputs.Channels);
+            int hw = p.Width * p.Height, nc = p.Channels;
+            using var outColor = _pool.Rent<float>((long)hw * nc);
+            using var outDepth = _pool.Rent<float>(hw);
+            var state = RunForward(inputs, p, settings, outColor, outDepth);
+            var dev = inputs.Means.device;
+            var colors = Download(outColor, (long)hw * nc).reshape(p.Height, p.Width, nc);
+            using var t = Download(state.FinalT, hw);
+            var alpha = (1 - t).reshape(p.Height, p.Width);
+            var depth = Download(outDepth, hw).reshape(p.Height, p.Width);
+            var radii = DownloadInt(state.Radii, state.N);
+            return new RasterForward(ToDevice(colors, dev), ToDevice(alpha, dev), ToDevice(depth, dev), ToDevice(radii, dev), state);
+        }
+    }
+
+    public RasterGradients Backward(RasterInputs inputs, Camera camera, RasterSettings settings, RasterForward forward,
+                                    Tensor gradColors, Tensor? gradAlpha, Tensor? gradDepth)
+    {
+        if (forward.State is not State s)
+            throw new ArgumentException("The forward result was not produced by the ILGPU backend.", nameof(forward));
+        lock (_gate)
+        {
+            var acc = _device.Accelerator;
+            var p = s.Params;
+            long n = s.N;
+            int hw = p.Width * p.Height, nc = p.Channels;
+            var dev = inputs.Means.device;
+            using var gColorIn = _pool.Rent<float>((long)hw * nc);
+            using var gAlphaIn = _pool.Rent<float>(hw);
+            using var gDepthIn = _pool.Rent<float>(hw);
+            using var accum = _pool.Rent<float>((long)hw * nc);
+            using var gMean2d = _pool.Rent<float>(2 * n);
+            using var gConic = _pool.Rent<float>(3 * n);
+            using var gOpac = _pool.Rent<float>(n);
+            using var gCol = _pool.Rent<float>(n * nc);
+            using var gZ = _pool.Rent<float>(n);
+            using var gMeans = _pool.Rent<float>(3 * n);
+            using var gScales = _pool.Rent<float>(3 * n);
+            using var gQuats = _pool.Rent<float>(4 * n);
+            Upload(gradColors, gColorIn, (long)hw * nc, "gradColors");
+            if (gradAlpha is null) gAlphaIn.View.MemSetToZero(); else Upload(gradAlpha, gAlphaIn, hw, "gradAlpha");
+            if (gradDepth is null) gDepthIn.View.MemSetToZero(); else Upload(gradDepth, gDepthIn, hw, "gradDepth");
+            foreach (var z in new[] { gMean2d, gConic, gOpac, gCol, gZ }) z.View.MemSetToZero();
+            int numTiles = p.TilesX * p.TilesY;
+            if (n > 0)
+            {
+                var sv = new RasterKernels.SplatViews
+                {
+                    Ranges = s.Ranges.View, Ids = s.Ids.View, Mean2d = s.Mean2d.View, Conic = s.Conic.View, Opacity = s.Opacity.View,
+                    Depth = s.Depth.View, Colors = s.Colors.View, Background = s.Background.View,
+                };
+                var bv = new RasterKernels.BackwardViews
+                {
+                    FinalT = s.FinalT.View, Last = s.Last.View, GradColor = gColorIn.View, GradAlpha = gAlphaIn.View, GradDepth = gDepthIn.View,
+                    Accum = accum.View, GMean2d = gMean2d.View, GConic = gConic.View, GOpacity = gOpac.View, GColors = gCol.View, GDepth = gZ.View,
+                };
+                _backward(new KernelConfig(numTiles, RasterKernels.GroupSize), p, sv, bv);
+                _projectBackward((int)n, p, s.Means.View, s.Scales.View, s.Quats.View, s.Radii.View, gMean2d.View, gConic.View, gZ.View,
+                                 gMeans.View, gScales.View, gQuats.View);
+                acc.Synchronize();
+            }
+            return new RasterGradients(
+                ToDevice(Download(gMeans, 3 * n).reshape(n, 3), dev), ToDevice(Download(gScales, 3 * n).reshape(n, 3), dev),
+                ToDevice(Download(gQuats, 4 * n).reshape(n, 4), dev), ToDevice(Download(gOpac, n), dev),
+                ToDevice(Download(gCol, n * nc).reshape(n, nc), dev), ToDevice(Download(gMean2d, 2 * n).reshape(n, 2), dev));
+        }
+    }
+
+    public void Unproject(RasterInputs inputs, Camera camera, RasterSettings settings, Tensor pixelFeatures, Tensor featureSums, Tensor weightSums)
+    {
+        int hw = camera.Width * camera.Height;
+        if (pixelFeatures.ndim != 3 || pixelFeatures.shape[0] != camera.Height || pixelFeatures.shape[1] != camera.Width)
+            throw new ArgumentException($"pixelFeatures must be H×W×C = {camera.Height}×{camera.Width}×C, got [{string.Join(",", pixelFeatures.shape)}].", nameof(pixelFeatures));
+        int fc = (int)pixelFeatures.shape[2];
+        long n = inputs.Count;
+        lock (_gate)
+        {
+            var p = KernelParams.Create(camera, settings, inputs.Channels);
+            using var outColor = _pool.Rent<float>((long)hw * p.Channels);
+            using var outDepth = _pool.Rent<float>(hw);
+            using var state = RunForward(inputs, p, settings, outColor, outDepth);
+            using var feats = _pool.Rent<float>((long)hw * fc);
+            using var fSums = _pool.Rent<float>(n * fc);
+            using var wSums = _pool.Rent<float>(n);
+            Upload(pixelFeatures, feats, (long)hw * fc, "pixelFeatures");
+            fSums.View.MemSetToZero(); wSums.View.MemSetToZero();
+            if (n > 0)
+            {
+                _unproject(hw, p, state.Ranges.View, state.Ids.View, state.Mean2d.View, state.Conic.View, state.Opacity.View,
+                           state.Last.View, feats.View, fc, fSums.View, wSums.View);
+                _device.Accelerator.Synchronize();
+            }
+            using var scope = torch.NewDisposeScope();
+            featureSums.add_(Download(fSums, n * fc).reshape(n, fc).to(featureSums.dtype, featureSums.device));
+            weightSums.add_(Download(wSums, n).to(weightSums.dtype, weightSums.device));
+        }
+    }
+
+    /// <summary>Project, bin, sort and blend; the returned state keeps what backward/unproject need.</summary>
+    private State RunForward(RasterInputs inputs, KernelParams p, RasterSettings settings, BufferPool.Lease<float> outColor, BufferPool.Lease<float> outDepth)
+    {
+        var acc = _device.Accelerator;
+        long n = inputs.Count;
+        int nc = p.Channels, hw = p.Width * p.Height, numTiles = p.TilesX * p.TilesY;
+        if (n > int.MaxValue / 4) throw new ArgumentException($"Too many Gaussians for the ILGPU backend: {n}.", nameof(inputs));
+        var state = new State
+        {
+            Params = p, N = n,
+            Means = _pool.Rent<float>(3 * n), Scales = _pool.Rent<float>(3 * n), Quats = _pool.Rent<float>(4 * n),
+            Mean2d = _pool.Rent<float>(2 * n), Conic = _pool.Rent<float>(3 * n), Depth = _pool.Rent<float>(n),
+            Opacity = _pool.Rent<float>(n), Colors = _pool.Rent<float>(n * nc), Background = _pool.Rent<float>(nc),
+            FinalT = _pool.Rent<float>(hw), Radii = _pool.Rent<int>(n), Ranges = _pool.Rent<int>(2L * numTiles),
+            Ids = _pool.Rent<int>(0), Last = _pool.Rent<int>(hw),
+        };
+        try
+        {
+            Upload(inputs.Means, state.Means, 3 * n, "means");
+            Upload(inputs.Scales, state.Scales, 3 * n, "scales");
+            Upload(inputs.Quats, state.Quats, 4 * n, "quats");
+            Upload(inputs.Opacities, state.Opacity, n, "opacities");
+            Upload(inputs.Colors, state.Colors, n * nc, "colors");
+            var bg = settings.Background ?? new float[nc];
+            if (bg.Length != nc) throw new ArgumentException($"RasterSettings.Background has {bg.Length} values but there are {nc} channels.", nameof(settings));
+            state.Background.View.SubView(0, nc).CopyFromCPU(bg);
+            state.Ranges.View.MemSetToZero();
+
+            long total = 0;
+            if (n > 0)
+            {
+                using var rect = _pool.Rent<int>(4 * n);
+                using var tiles = _pool.Rent<int>(n);
+                using var offsets = _pool.Rent<int>(n);
+                _project((int)n, p, state.Means.View, state.Scales.View, state.Quats.View, state.Mean2d.View, state.Conic.View,
+                         state.Depth.View, state.Radii.View, rect.View, tiles.View);
+                using (var scanTemp = _pool.Rent<int>(acc.ComputeScanTempStorageSize<int>(n)))
+                    _scan(acc.DefaultStream, tiles.View, offsets.View, scanTemp.View);
+                acc.Synchronize();
+                var lastTwo = new int[2];
+                offsets.View.SubView(n - 1, 1).CopyToCPU(ref lastTwo[0], 1);
+                tiles.View.SubView(n - 1, 1).CopyToCPU(ref lastTwo[1], 1);
+                total = (long)lastTwo[0] + lastTwo[1];
+                if (total > int.MaxValue) throw new InvalidOperationException($"The scene touches {total} tile slots, more than the ILGPU backend supports.");
+                if (total > 0)
+                {
+                    state.Ids.Dispose();
+                    state.Ids = _pool.Rent<int>(total);
+                    using var keys = _pool.Rent<ulong>(total);
+                    _emit((int)n, p, rect.View, tiles.View, offsets.View, state.Depth.View, keys.View, state.Ids.View);
+                    Sort(keys, state.Ids, total, numTiles);
+                    _ranges((int)total, (int)total, keys.View, state.Ranges.View);
+                }
+            }
+            else
+            {
+                state.Radii.View.MemSetToZero();
+            }
+            _forward(new KernelConfig(numTiles, RasterKernels.GroupSize), p, state.Ranges.View, state.Ids.View, state.Mean2d.View,
+                     state.Conic.View, state.Opacity.View, state.Depth.View, state.Colors.View, state.Background.View,
+                     outColor.View, state.FinalT.View, outDepth.View, state.Last.View);
+            acc.Synchronize();
+            return state;
+        }
+        catch
+        {
+            state.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Radix-sorts the pairs on the low 32 + tile bits of the key (rounded up to a multiple of 4).</summary>
+    private void Sort(BufferPool.Lease<ulong> keys, BufferPool.Lease<int> values, long count, int numTiles)
+    {
+        var acc = _device.Accelerator;
+        int tileBits = 1;
+        while ((1L << tileBits) < numTiles) tileBits++;
+        var (sort, temp) = tileBits switch
+        {
+            <= 8 => (_sort40, acc.ComputeRadixSortPairsTempStorageSize<ulong, int, TileKeySort40>((int)count)),
+            <= 12 => (_sort44, acc.ComputeRadixSortPairsTempStorageSize<ulong, int, TileKeySort44>((int)count)),
+            <= 16 => (_sort48, acc.ComputeRadixSortPairsTempStorageSize<ulong, int, TileKeySort48>((int)count)),
+            _ => (_sort64, acc.ComputeRadixSortPairsTempStorageSize<ulong, int, TileKeySort64>((int)count)),
+        };
+        using var tmp = _pool.Rent<int>(temp);
+        sort(acc.DefaultStream, keys.View, values.View, tmp.View);
+    }
+
+    // ---- the tensor ↔ accelerator bridge (copies; one place to replace with zero-copy/device-to-device later) ----
+
+    private static unsafe void Upload(Tensor t, BufferPool.Lease<float> lease, long count, string name)
+    {
+        if (t.numel() != count) throw new ArgumentException($"{name} has {t.numel()} elements, expected {count}.", name);
+        if (count == 0) return;
+        using var c = t.detach().to(ScalarType.Float32).cpu().contiguous();
+        lease.View.SubView(0, count).CopyFromCPU(ref Unsafe.AsRef<float>((void*)DataPtr<float>(c)), count);
+    }
+
+    private static unsafe Tensor Download(BufferPool.Lease<float> lease, long count)
+    {
+        var t = torch.empty(count, dtype: ScalarType.Float32);
+        if (count > 0) lease.View.SubView(0, count).CopyToCPU(ref Unsafe.AsRef<float>((void*)DataPtr<float>(t)), count);
+        return t;
+    }
+
+    private static unsafe Tensor DownloadInt(BufferPool.Lease<int> lease, long count)
+    {
+        var t = torch.empty(count, dtype: ScalarType.Int32);
+        if (count > 0) lease.View.SubView(0, count).CopyToCPU(ref Unsafe.AsRef<int>((void*)DataPtr<int>(t)), count);
+        return t;
+    }
+
+    /// <summary>Address of a contiguous CPU tensor's first element (storage base + offset).</summary>
+    private static unsafe IntPtr DataPtr<T>(Tensor t) where T : unmanaged
+    {
+        if (t.device_type != DeviceType.CPU || !t.is_contiguous()) throw new InvalidOperationException("Expected a contiguous CPU tensor.");
+        return t.storage<T>().data_ptr() + (nint)(t.storage_offset() * sizeof(T));
+    }
+
+    private static Tensor ToDevice(Tensor t, torch.Device dev)
+    {
+        if (dev.type == DeviceType.CPU) return t;
+        var moved = t.to(dev);
+        t.Dispose();
+        return moved;
+    }
+
+    public void Dispose()
+    {
+        _pool.Dispose();
+        _device.Dispose();
+    }
+}

@@ -1,0 +1,50 @@
+using CoSeg.Geometry;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CoSeg.Rendering;
+
+/// <summary>
+/// Per-call data of one rasterization: the backend, camera and settings going in, and the non-differentiable
+/// outputs (radii, backend state) coming out. Passed as a non-tensor argument of <see cref="RasterizeFunction"/>.
+/// </summary>
+internal sealed class RasterCall(IRasterizerBackend backend, Camera camera, RasterSettings settings)
+{
+    public IRasterizerBackend Backend { get; } = backend;
+    public Camera Camera { get; } = camera;
+    public RasterSettings Settings { get; } = settings;
+    /// <summary>The backend's forward result (its colour/alpha/depth tensors are the function's outputs).</summary>
+    public RasterForward? Forward { get; set; }
+}
+
+/// <summary>
+/// torch autograd bridge over a rasterizer backend. Forward arguments:
+/// (RasterCall, means N×3, scales N×3, quats N×4, opacities N, colors N×C, means2d probe N×2);
+/// outputs: [colors H×W×C, alpha H×W, depth H×W]. Backward returns one gradient per argument
+/// (null for the RasterCall); the probe's gradient is dL/d(mean2d) in pixels.
+/// </summary>
+internal sealed class RasterizeFunction : autograd.MultiTensorFunction<RasterizeFunction>
+{
+    public override string Name => "CoSegRasterize";
+
+    public override List<Tensor> forward(autograd.AutogradContext ctx, params object[] vars)
+    {
+        var call = (RasterCall)vars[0];
+        var inputs = new RasterInputs((Tensor)vars[1], (Tensor)vars[2], (Tensor)vars[3], (Tensor)vars[4], (Tensor)vars[5]);
+        var fwd = call.Backend.Forward(inputs, call.Camera, call.Settings);
+        call.Forward = fwd;
+        ctx.save_for_backward(new List<Tensor> { inputs.Means, inputs.Scales, inputs.Quats, inputs.Opacities, inputs.Colors });
+        ctx.save_data("call", call);
+        return new List<Tensor> { fwd.Colors, fwd.Alpha, fwd.Depth };
+    }
+
+    public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> grad_outputs)
+    {
+        var call = (RasterCall)ctx.get_data("call");
+        var saved = ctx.get_saved_variables();
+        var inputs = new RasterInputs(saved[0], saved[1], saved[2], saved[3], saved[4]);
+        var g = call.Backend.Backward(inputs, call.Camera, call.Settings, call.Forward!,
+                                      grad_outputs[0].contiguous(), grad_outputs[1].contiguous(), grad_outputs[2].contiguous());
+        return new List<Tensor> { null!, g.Means, g.Scales, g.Quats, g.Opacities, g.Colors, g.Means2d };
+    }
+}
