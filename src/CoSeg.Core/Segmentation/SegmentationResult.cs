@@ -69,7 +69,32 @@ public sealed class SegmentationResult : IDisposable
     public void SavePly(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        SegmentPlyWriter.Write(path, _scene, GaussianIdentities, null);
+        using var labelled = Labelled(null);
+        GaussianPly.Save(labelled, path);
+    }
+
+    /// <summary>A copy of the scene (all Gaussians, or the given rows) with the <c>label</c> extra property set.</summary>
+    private GaussianScene Labelled(int[]? rows)
+    {
+        using var scope = NewDisposeScope();
+        var labels = tensor(GaussianIdentities.Select(i => (float)i).ToArray());
+        GaussianScene copy;
+        if (rows is null)
+        {
+            copy = _scene.Clone();
+        }
+        else
+        {
+            var idx = tensor(rows.Select(r => (long)r).ToArray());
+            copy = new GaussianScene(_scene.Means.index_select(0, idx).MoveToOuterDisposeScope(), _scene.LogScales.index_select(0, idx).MoveToOuterDisposeScope(),
+                                     _scene.Rotations.index_select(0, idx).MoveToOuterDisposeScope(), _scene.OpacityLogits.index_select(0, idx).MoveToOuterDisposeScope(),
+                                     _scene.ShCoefficients.index_select(0, idx).MoveToOuterDisposeScope());
+            foreach (var (k, v) in _scene.ExtraProperties) copy.ExtraProperties[k] = v.index_select(0, idx).MoveToOuterDisposeScope();
+            labels = labels.index_select(0, idx);
+        }
+        if (copy.ExtraProperties.Remove("label", out var old)) old.Dispose();
+        copy.ExtraProperties["label"] = labels.MoveToOuterDisposeScope();
+        return copy;
     }
 
     /// <summary>Writes one PLY per identity present (<c>segment_XXX.ply</c>) into <paramref name="directory"/>; returns the paths.</summary>
@@ -82,7 +107,7 @@ public sealed class SegmentationResult : IDisposable
         {
             var rows = Enumerable.Range(0, GaussianIdentities.Length).Where(i => GaussianIdentities[i] == id).ToArray();
             var p = Path.Combine(directory, $"segment_{id:D3}.ply");
-            SegmentPlyWriter.Write(p, _scene, GaussianIdentities, rows);
+            using (var part = Labelled(rows)) GaussianPly.Save(part, p);
             paths.Add(p);
         }
         return paths;

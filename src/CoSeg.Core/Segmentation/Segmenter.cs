@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CoSeg.Data;
 using CoSeg.Features;
 using CoSeg.Gaussians;
 using CoSeg.Geometry;
@@ -31,6 +32,30 @@ public static class Segmenter
         if (views.Count == 0) throw new ArgumentException("no training views given.", nameof(views));
         if (scene.Count == 0) throw new ArgumentException("the scene has no Gaussians.", nameof(scene));
         return Task.Run(() => Segment(scene, views, labels, features, options, progress, ct), ct);
+    }
+
+    /// <summary>
+    /// Segments <paramref name="scene"/> using the training views of <paramref name="dataset"/> (their images are loaded
+    /// once; view names are matched against the label source).
+    /// </summary>
+    public static async Task<SegmentationResult> SegmentAsync(GaussianScene scene, SceneDataset dataset, ILabelSource labels,
+        IFeatureExtractor? features, SegmentOptions options, IProgress<SegmentProgress>? progress = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        var images = new List<SceneImage>();
+        try
+        {
+            var views = new List<SegmentationView>();
+            foreach (var v in dataset.Train)
+            {
+                ct.ThrowIfCancellationRequested();
+                var img = v.LoadImage();
+                images.Add(img);
+                views.Add(new SegmentationView(v.Name, v.Camera, img.Rgb));
+            }
+            return await SegmentAsync(scene, views, labels, features, options, progress, ct).ConfigureAwait(false);
+        }
+        finally { foreach (var i in images) i.Dispose(); }
     }
 
     /// <summary>The training-resolution camera: downscaled so its longest side is at most <paramref name="maxSide"/>.</summary>

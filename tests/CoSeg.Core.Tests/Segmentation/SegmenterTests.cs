@@ -132,15 +132,7 @@ public class SegmenterTests : IClassFixture<SegmenterTests.TinyScene>
 
     private static (int Count, float[] Labels) ReadLabels(string path)
     {
-        var bytes = File.ReadAllBytes(path);
-        var text = System.Text.Encoding.ASCII.GetString(bytes, 0, Math.Min(bytes.Length, 4096));
-        int end = text.IndexOf("end_header\n", StringComparison.Ordinal) + "end_header\n".Length;
-        var lines = text[..end].Split('\n');
-        int count = int.Parse(lines.First(l => l.StartsWith("element vertex")).Split(' ')[2]);
-        var props = lines.Where(l => l.StartsWith("property float")).Select(l => l.Split(' ')[2]).ToList();
-        Assert.Equal("label", props[^1]);
-        var labels = new float[count];
-        for (int i = 0; i < count; i++) labels[i] = BitConverter.ToSingle(bytes, end + (i * props.Count + props.Count - 1) * 4);
-        return (count, labels);
+        using var scene = CoSeg.Gaussians.GaussianPly.Load(path);
+        return ((int)scene.Count, scene.ExtraProperties["label"].data<float>().ToArray());
     }
 }
