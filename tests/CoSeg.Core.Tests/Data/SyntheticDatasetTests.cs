@@ -128,6 +128,10 @@ public class SyntheticDatasetTests
         var (u, v, d) = cam.Project(0.2, 0, 0); // camera 2 at (0.2, 0, 5) looking down −Z
         Assert.Equal(4, u, 9); Assert.Equal(3, v, 9); Assert.Equal(5, d, 9);
         Assert.Null(ds.Points);
+        // Train cameras (1 and 3) sit at x = 0.1 and 0.3, y = 0, z = 5: centre (0.2, 0, 5), radius 1.1 × 0.1.
+        var (centre, radius) = ds.CameraExtent();
+        Assert.Equal(0.2, centre.X, 12); Assert.Equal(0, centre.Y, 12); Assert.Equal(5, centre.Z, 12);
+        Assert.Equal(0.11, radius, 12);
     }
 
     [Fact]
@@ -209,6 +213,11 @@ public class SyntheticDatasetTests
         }
         using (var again = ds.Train[0].LoadImage()) Assert.True(again.Rgb.eq(rgb).all().item<bool>());
         using (var t = ds.Test[0].LoadImage()) Assert.Null(t.Alpha);
+        var loaded = SceneDataset.LoadImages(ds.AllViews);
+        Assert.Equal(2, loaded.Length);
+        Assert.True(loaded[1].Rgb.eq(rgb).all().item<bool>());
+        Assert.Null(loaded[1].Alpha);
+        foreach (var im in loaded) im.Dispose();
         using var wrong = torch.rand(5, 4, 3);
         var e = Assert.Throws<ArgumentException>(() => SceneDataset.FromMemory(new[] { (cam, wrong, (Tensor?)null) }));
         Assert.Contains("train[0]", e.Message);

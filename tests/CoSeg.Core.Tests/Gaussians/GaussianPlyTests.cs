@@ -122,3 +122,55 @@ public class GaussianPlyTests
         Assert.Equal(rows[1][Array.IndexOf(names, "f_dc_2")], scene.ShCoefficients[1, 0, 2].item<float>());
     }
 }
+
+public class GaussianPlyLayoutChangeTests
+{
+    [Fact]
+    public void ChangedVertexCount_KeepsHeaderLines_UpdatesCount_AddedExtra_FallsBackToCanonical()
+    {
+        using var tmp = new TempDir();
+        var names = PlyTestFiles.ReferenceProperties(0);
+        string path = tmp.File("in.ply");
+        // A header with a comment and zero normals: comments survive while the layout matches.
+        var rows = PlyTestFiles.Rows(4, names.Length);
+        foreach (var r in rows) { r[3] = 0; r[4] = 0; r[5] = 0; }
+        var sb = new StringBuilder("ply\nformat binary_little_endian 1.0\ncomment trained by hand\nelement vertex 4\n");
+        foreach (var n in names) sb.Append($"property float {n}\n");
+        sb.Append("end_header\n");
+        using (var bw = new BinaryWriter(File.Create(path)))
+        {
+            bw.Write(Encoding.ASCII.GetBytes(sb.ToString()));
+            foreach (var r in rows) foreach (var v in r) bw.Write(v);
+        }
+        using var scene = GaussianPly.Load(path);
+        Assert.Empty(scene.ExtraProperties);
+        using (var keep = torch.tensor(new long[] { 0, 2 }))
+            scene.Replace(scene.Means.index_select(0, keep), scene.LogScales.index_select(0, keep), scene.Rotations.index_select(0, keep),
+                          scene.OpacityLogits.index_select(0, keep), scene.ShCoefficients.index_select(0, keep));
+        string pruned = tmp.File("pruned.ply");
+        scene.SavePly(pruned);
+        var text = Encoding.ASCII.GetString(File.ReadAllBytes(pruned));
+        Assert.StartsWith("ply\nformat binary_little_endian 1.0\ncomment trained by hand\nelement vertex 2\n", text);
+        using (var back = GaussianPly.Load(pruned))
+            Assert.Equal(rows[2][Array.IndexOf(names, "opacity")], back.OpacityLogits[1].item<float>());
+
+        scene.ExtraProperties["label"] = torch.tensor(new[] { 3f, 4f });
+        string labelled = tmp.File("labelled.ply");
+        scene.SavePly(labelled);
+        text = Encoding.ASCII.GetString(File.ReadAllBytes(labelled));
+        Assert.StartsWith("ply\nformat binary_little_endian 1.0\nelement vertex 2\nproperty float x\n", text);
+        Assert.Contains("property float rot_3\nproperty float label\nend_header\n", text);
+        using var again = GaussianPly.Load(labelled);
+        Assert.Equal(4f, again.ExtraProperties["label"][1].item<float>());
+    }
+
+    [Fact]
+    public void ExtraPropertyOfWrongShape_IsRejectedOnSave()
+    {
+        using var tmp = new TempDir();
+        using var scene = new GaussianScene(torch.zeros(3, 3), torch.zeros(3, 3), torch.ones(3, 4), torch.zeros(3), torch.zeros(3, 1, 3));
+        scene.ExtraProperties["bad"] = torch.zeros(2);
+        var e = Assert.Throws<ArgumentException>(() => scene.SavePly(tmp.File("x.ply")));
+        Assert.Contains("'bad'", e.Message);
+    }
+}
