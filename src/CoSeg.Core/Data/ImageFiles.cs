@@ -36,6 +36,8 @@ public static class ImageFiles
         int tw = width ?? w, th = height ?? h;
         if (tw <= 0 || th <= 0) throw new ArgumentOutOfRangeException(nameof(width), $"Target size must be positive, got {tw}×{th}.");
 
+        if (tw == w && th == h) return CompositeDirect(bytes, w, h, hasAlpha, background);
+
         // Premultiplied float RGBA: compositing is then c + (1 − a)·bg, and resampling premultiplied colour is exact.
         var premul = new float[(long)w * h * 4];
         const float inv = 1f / 255f;
@@ -47,15 +49,37 @@ public static class ImageFiles
             premul[i * 4 + 2] = bytes[i * 4 + 2] * inv * a;
             premul[i * 4 + 3] = a;
         }
-        using var scope = NewDisposeScope();
-        var rgba = torch.tensor(premul, new long[] { h, w, 4 });
-        if (tw != w || th != h) rgba = AreaResize(rgba, th, tw);
-        var a4 = rgba[.., .., 3];
-        var bg = torch.tensor(background.ToArray());
-        var rgb = (rgba[.., .., ..3] + (1 - a4).unsqueeze(-1) * bg).clamp(0, 1).contiguous();
-        Tensor? alpha = hasAlpha ? a4.clamp(0, 1).contiguous() : null;
-        var result = new SceneImage(rgb.MoveToOuterDisposeScope(), alpha?.MoveToOuterDisposeScope());
-        return result;
+        var rows = AreaResize(premul, h, w * 4, th, 1, 1);
+        var small = AreaResize(rows, th, w, tw, 4, 0);
+        int m = tw * th;
+        var rgb = new float[(long)m * 3];
+        var alpha = hasAlpha ? new float[m] : null;
+        for (int i = 0; i < m; i++)
+        {
+            float a = Math.Clamp(small[i * 4 + 3], 0f, 1f), ia = 1 - a;
+            for (int c = 0; c < 3; c++) rgb[i * 3 + c] = Math.Clamp(small[i * 4 + c] + background[c] * ia, 0f, 1f);
+            if (alpha is not null) alpha[i] = a;
+        }
+        return new SceneImage(torch.tensor(rgb, new long[] { th, tw, 3 }), alpha is null ? null : torch.tensor(alpha, new long[] { th, tw }));
+    }
+
+    // Full-resolution path: composite straight from the bytes, c·a + bg·(1 − a), as the reference loaders do.
+    private static SceneImage CompositeDirect(ReadOnlySpan<byte> bytes, int w, int h, bool hasAlpha, ReadOnlySpan<float> background)
+    {
+        int n = w * h;
+        var rgb = new float[(long)n * 3];
+        var alpha = hasAlpha ? new float[n] : null;
+        const float inv = 1f / 255f;
+        float b0 = background[0], b1 = background[1], b2 = background[2];
+        for (int i = 0; i < n; i++)
+        {
+            float a = bytes[i * 4 + 3] * inv, ia = 1 - a;
+            rgb[i * 3 + 0] = bytes[i * 4 + 0] * inv * a + b0 * ia;
+            rgb[i * 3 + 1] = bytes[i * 4 + 1] * inv * a + b1 * ia;
+            rgb[i * 3 + 2] = bytes[i * 4 + 2] * inv * a + b2 * ia;
+            if (alpha is not null) alpha[i] = a;
+        }
+        return new SceneImage(torch.tensor(rgb, new long[] { h, w, 3 }), alpha is null ? null : torch.tensor(alpha, new long[] { h, w }));
     }
 
     /// <summary>Resamples an H×W×C tensor to <paramref name="height"/>×<paramref name="width"/> by exact area averaging.</summary>
@@ -63,30 +87,60 @@ public static class ImageFiles
     {
         ArgumentNullException.ThrowIfNull(image);
         if (image.ndim != 3) throw new ArgumentException($"image must be H×W×C, got [{string.Join(",", image.shape)}].", nameof(image));
-        using var scope = NewDisposeScope();
-        var wy = AreaWeights((int)image.shape[0], height);
-        var wx = AreaWeights((int)image.shape[1], width);
-        var img = image.to_type(ScalarType.Float32);
-        var rows = torch.einsum("yh,hwc->ywc", wy, img);
-        var result = torch.einsum("xw,ywc->yxc", wx, rows).contiguous();
-        return result.MoveToOuterDisposeScope();
+        if (height <= 0 || width <= 0) throw new ArgumentOutOfRangeException(nameof(height), $"Target size must be positive, got {width}×{height}.");
+        int h = (int)image.shape[0], w = (int)image.shape[1], c = (int)image.shape[2];
+        float[] src;
+        using (var cpu = image.detach().to(CPU).to_type(ScalarType.Float32).contiguous()) src = cpu.data<float>().ToArray();
+        var rows = AreaResize(src, h, w * c, height, 1, 1);      // vertical pass: rows of w·c values
+        var result = AreaResize(rows, height, w, width, c, 0);   // horizontal pass within each row
+        return torch.tensor(result, new long[] { height, width, c });
     }
 
-    // Weights (outSize × inSize): output pixel i averages input interval [i·s, (i+1)·s), s = in/out, by overlap length.
-    private static Tensor AreaWeights(int inSize, int outSize)
+    // Separable area filter along one axis. Vertical (mode 1): the data is inSize rows of `inner` values. Horizontal
+    // (mode 0): `outer` rows of inSize pixels of `inner` channels. Output interval [i·s, (i+1)·s), s = in/out, averages
+    // the inputs it overlaps, weighted by overlap length; each output touches at most ⌈s⌉ + 1 inputs.
+    private static float[] AreaResize(float[] src, int outerOrIn, int inOrInner, int outSize, int inner, int mode)
     {
-        var w = new float[(long)outSize * inSize];
-        double s = (double)inSize / outSize;
-        for (int i = 0; i < outSize; i++)
+        if (mode == 1)
         {
-            double lo = i * s, hi = (i + 1) * s;
-            for (int j = (int)Math.Floor(lo); j < Math.Min(inSize, (int)Math.Ceiling(hi)); j++)
+            int inSize = outerOrIn, len = inOrInner;
+            var dst = new float[(long)outSize * len];
+            double s = (double)inSize / outSize;
+            for (int i = 0; i < outSize; i++)
             {
-                double overlap = Math.Min(hi, j + 1) - Math.Max(lo, j);
-                if (overlap > 0) w[(long)i * inSize + j] = (float)(overlap / s);
+                double lo = i * s, hi = (i + 1) * s;
+                var o = dst.AsSpan(i * len, len);
+                for (int j = (int)Math.Floor(lo); j < Math.Min(inSize, (int)Math.Ceiling(hi)); j++)
+                {
+                    float wgt = (float)((Math.Min(hi, j + 1) - Math.Max(lo, j)) / s);
+                    if (wgt <= 0) continue;
+                    var row = src.AsSpan(j * len, len);
+                    for (int k = 0; k < len; k++) o[k] += wgt * row[k];
+                }
             }
+            return dst;
         }
-        return torch.tensor(w, new long[] { outSize, inSize });
+        else
+        {
+            int outer = outerOrIn, inSize = inOrInner;
+            var dst = new float[(long)outer * outSize * inner];
+            double s = (double)inSize / outSize;
+            for (int i = 0; i < outSize; i++)
+            {
+                double lo = i * s, hi = (i + 1) * s;
+                for (int j = (int)Math.Floor(lo); j < Math.Min(inSize, (int)Math.Ceiling(hi)); j++)
+                {
+                    float wgt = (float)((Math.Min(hi, j + 1) - Math.Max(lo, j)) / s);
+                    if (wgt <= 0) continue;
+                    for (int r = 0; r < outer; r++)
+                    {
+                        int so = (r * inSize + j) * inner, d = (r * outSize + i) * inner;
+                        for (int k = 0; k < inner; k++) dst[d + k] += wgt * src[so + k];
+                    }
+                }
+            }
+            return dst;
+        }
     }
 
     /// <summary>

@@ -45,7 +45,8 @@ public sealed class SceneDataset : IDisposable
     /// <summary>Test views (empty when the dataset has none).</summary>
     public IReadOnlyList<SceneView> Test { get; }
     /// <summary>All views: train, then val, then test.</summary>
-    public IReadOnlyList<SceneView> AllViews => [.. Train, .. Val, .. Test];
+    public IReadOnlyList<SceneView> AllViews => _all ??= [.. Train, .. Val, .. Test];
+    private SceneView[]? _all;
     /// <summary>Background RGB in [0, 1] that RGBA images are composited on.</summary>
     public ReadOnlySpan<float> Background => _background;
     /// <summary>Sparse points (N×3 float32, world frame) when the dataset has them (COLMAP/LLFF), else null.</summary>
@@ -54,6 +55,52 @@ public sealed class SceneDataset : IDisposable
     public Tensor? PointColors { get; }
     /// <summary>Number of sparse points (0 when there are none).</summary>
     public long PointCount => Points?.shape[0] ?? 0;
+
+    /// <summary>
+    /// Decodes the images of several views in parallel (decoding dominates loading), in the order given. Reports the
+    /// number of images done so far; on cancellation or failure the images already decoded are disposed. The caller
+    /// owns the returned images.
+    /// </summary>
+    public static SceneImage[] LoadImages(IReadOnlyList<SceneView> views, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(views);
+        var images = new SceneImage[views.Count];
+        int done = 0;
+        try
+        {
+            Parallel.For(0, views.Count, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+            {
+                images[i] = views[i].LoadImage();
+                progress?.Report(Interlocked.Increment(ref done));
+            });
+        }
+        catch
+        {
+            foreach (var im in images) im?.Dispose();
+            throw;
+        }
+        return images;
+    }
+
+    /// <summary>
+    /// The spread of the training cameras as the reference 3DGS trainer measures it (its "cameras extent", which scales
+    /// the densification and learning-rate thresholds): the mean of the camera centres and 1.1 × the largest distance of
+    /// a centre from that mean. Uses all views when there are no training views.
+    /// </summary>
+    public ((double X, double Y, double Z) Center, double Radius) CameraExtent()
+    {
+        var views = Train.Count > 0 ? Train : AllViews;
+        double cx = 0, cy = 0, cz = 0;
+        foreach (var v in views) { var c = v.Camera.Center; cx += c.X; cy += c.Y; cz += c.Z; }
+        cx /= views.Count; cy /= views.Count; cz /= views.Count;
+        double max = 0;
+        foreach (var v in views)
+        {
+            var c = v.Camera.Center;
+            max = Math.Max(max, Math.Sqrt((c.X - cx) * (c.X - cx) + (c.Y - cy) * (c.Y - cy) + (c.Z - cz) * (c.Z - cz)));
+        }
+        return ((cx, cy, cz), 1.1 * max);
+    }
 
     /// <summary>
     /// Builds a dataset from cameras and in-memory images (e.g. generated test scenes). Each entry is a camera, an RGB
@@ -80,8 +127,9 @@ public sealed class SceneDataset : IDisposable
                     throw new ArgumentException($"{split}[{i}]: rgb must be {camera.Height}×{camera.Width}×3 to match its camera, got [{string.Join(",", rgb.shape)}].");
                 if (alpha is not null && (alpha.ndim != 2 || alpha.shape[0] != camera.Height || alpha.shape[1] != camera.Width))
                     throw new ArgumentException($"{split}[{i}]: alpha must be {camera.Height}×{camera.Width}, got [{string.Join(",", alpha.shape)}].");
-                var rgbCopy = rgb.detach().to(CPU).to_type(ScalarType.Float32).clone();
-                var alphaCopy = alpha?.detach().to(CPU).to_type(ScalarType.Float32).clone();
+                // The dataset owns its copies: keep them out of any dispose scope the caller has open.
+                var rgbCopy = rgb.detach().to(CPU).to_type(ScalarType.Float32).clone().DetachFromDisposeScope();
+                var alphaCopy = alpha?.detach().to(CPU).to_type(ScalarType.Float32).clone().DetachFromDisposeScope();
                 owned.Add(rgbCopy); if (alphaCopy is not null) owned.Add(alphaCopy);
                 views.Add(new SceneView(camera, null, () => new SceneImage(rgbCopy.clone(), alphaCopy?.clone()), alphaCopy is not null));
             }
@@ -90,8 +138,8 @@ public sealed class SceneDataset : IDisposable
         var trainViews = Make(train, "train");
         var testViews = Make(test, "test");
         var valViews = Make(val, "val");
-        var p = points?.detach().to(CPU).to_type(ScalarType.Float32).clone();
-        var pc = pointColors?.detach().to(CPU).to_type(ScalarType.Float32).clone();
+        var p = points?.detach().to(CPU).to_type(ScalarType.Float32).clone().DetachFromDisposeScope();
+        var pc = pointColors?.detach().to(CPU).to_type(ScalarType.Float32).clone().DetachFromDisposeScope();
         var ds = new SceneDataset("memory", null, trainViews, valViews, testViews, background ?? new[] { 1f, 1f, 1f }, p, pc);
         ds._owned.AddRange(owned);
         return ds;

@@ -47,8 +47,7 @@ public static class GaussianPly
             if (!index.ContainsKey($"f_rest_{i}")) throw new InvalidDataException($"{path}: missing property 'f_rest_{i}' (f_rest_ properties must be numbered 0..{restCount - 1}).");
         if (restCount % 3 != 0) throw new InvalidDataException($"{path}: {restCount} f_rest properties is not a multiple of 3.");
         int k = restCount / 3 + 1;
-        int degree;
-        try { degree = GaussianScene.DegreeFromCoefficientCount(k); }
+        try { GaussianScene.DegreeFromCoefficientCount(k); }
         catch (ArgumentException) { throw new InvalidDataException($"{path}: {restCount} f_rest properties do not match any SH degree ((degree+1)²−1 per channel)."); }
 
         if (n > int.MaxValue / Math.Max(1, p)) throw new NotSupportedException($"{path}: {n} vertices × {p} properties is too large to load.");
@@ -80,7 +79,6 @@ public static class GaussianPly
             if (keep) scene.ExtraProperties[prop.Name] = all[.., index[prop.Name]].contiguous().MoveToOuterDisposeScope();
         }
         scene.PlyHeaderLines = header.Lines.ToArray();
-        _ = degree;
         return scene;
     }
 

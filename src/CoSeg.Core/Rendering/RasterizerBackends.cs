@@ -1,4 +1,5 @@
 using CoSeg.Rendering.Ilgpu;
+using CoSeg.Rendering.Native;
 using CoSeg.Rendering.Reference;
 
 namespace CoSeg.Rendering;
@@ -45,6 +46,7 @@ internal static class RasterizerBackends
         catch (DllNotFoundException) { return false; }
     });
 
-    /// <summary>The native backend (filled in by the native engineer).</summary>
-    private static IRasterizerBackend CreateNative() => throw new NotSupportedException("native backend not built");
+    /// <summary>The native C++ backend; NotSupportedException (with the reason) when libcoseg_native cannot load.</summary>
+    private static IRasterizerBackend CreateNative()
+        => NativeRasterizerBackend.TryCreate(out var whyNot) ?? throw new NotSupportedException(whyNot);
 }
