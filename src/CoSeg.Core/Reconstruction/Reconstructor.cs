@@ -240,16 +240,23 @@ public static partial class Reconstructor
         private (Tensor Rgb, Tensor? Alpha) Image(int i)
         {
             if (_cache[i] is { } c) return c;
-            // A scope so fresh tensors from the loader are freed; tensors the dataset itself caches are not ours.
             using var scope = NewDisposeScope();
             var (rgb, alpha) = _data.Views[i].Load();
-            var cam = _data.Views[i].Camera;
-            if (rgb.ndim != 3 || rgb.shape[0] != cam.Height || rgb.shape[1] != cam.Width || rgb.shape[2] != 3)
-                throw new InvalidDataException($"Training view {i} ({cam.Name}): image is [{string.Join(",", rgb.shape)}], expected [{cam.Height},{cam.Width},3].");
-            var entry = (rgb.detach().to_type(ScalarType.Float32).cpu().contiguous().clone().DetachFromDisposeScope(),
-                         alpha?.detach().to_type(ScalarType.Float32).cpu().contiguous().clone().DetachFromDisposeScope());
-            _cache[i] = entry;
-            return entry;
+            try
+            {
+                var cam = _data.Views[i].Camera;
+                if (rgb.ndim != 3 || rgb.shape[0] != cam.Height || rgb.shape[1] != cam.Width || rgb.shape[2] != 3)
+                    throw new InvalidDataException($"Training view {i} ({cam.Name}): image is [{string.Join(",", rgb.shape)}], expected [{cam.Height},{cam.Width},3].");
+                var entry = (rgb.detach().to_type(ScalarType.Float32).cpu().contiguous().clone().DetachFromDisposeScope(),
+                             alpha?.detach().to_type(ScalarType.Float32).cpu().contiguous().clone().DetachFromDisposeScope());
+                lock (_cache) _cache[i] = entry;
+                return entry;
+            }
+            finally
+            {
+                // The loader's tensors are ours (TrainingView contract); we keep our own contiguous float32 copies.
+                rgb.Dispose(); alpha?.Dispose();
+            }
         }
 
         public void Dispose()
