@@ -85,6 +85,13 @@ public sealed record ReconstructOptions
     /// <summary>Opacities are reset to at most 0.01 every this many iterations (reference 3 000).</summary>
     public int OpacityResetInterval { get; init; } = 3000;
 
+    /// <summary>
+    /// An opacity reset is skipped when fewer than this many iterations (scaled by <see cref="ScheduleScale"/>) would remain
+    /// to recover from it (default 500). The reference schedule never resets near its end (resets stop at iteration
+    /// 15 000 of 30 000); this guard keeps short or rescaled runs from ending on nearly transparent Gaussians.
+    /// </summary>
+    public int MinIterationsAfterOpacityReset { get; init; } = 500;
+
     /// <summary>Iteration number of the schedule after <see cref="ScheduleScale"/>, at least 1.</summary>
     internal int Scaled(int iterations) => Math.Max(1, (int)Math.Round(iterations * ScheduleScale));
 
@@ -108,6 +115,7 @@ public sealed record ReconstructOptions
         if (!(SsimWeight is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(SsimWeight), $"ReconstructOptions.SsimWeight must be in [0,1], got {SsimWeight}.");
         Positive(ShIncreaseInterval, nameof(ShIncreaseInterval)); Positive(DensifyInterval, nameof(DensifyInterval));
         Positive(OpacityResetInterval, nameof(OpacityResetInterval));
+        if (MinIterationsAfterOpacityReset < 0) throw new ArgumentOutOfRangeException(nameof(MinIterationsAfterOpacityReset), $"ReconstructOptions.MinIterationsAfterOpacityReset must be ≥ 0, got {MinIterationsAfterOpacityReset}.");
         Positive(DensifyGradThreshold, nameof(DensifyGradThreshold)); Positive(PercentDense, nameof(PercentDense));
         if (SplitCount < 1) throw new ArgumentOutOfRangeException(nameof(SplitCount), $"ReconstructOptions.SplitCount must be ≥ 1, got {SplitCount}.");
         if (!(MinOpacity is >= 0 and < 1)) throw new ArgumentOutOfRangeException(nameof(MinOpacity), $"ReconstructOptions.MinOpacity must be in [0,1), got {MinOpacity}.");

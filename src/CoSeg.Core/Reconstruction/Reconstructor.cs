@@ -208,7 +208,8 @@ public static partial class Reconstructor
                             afterReset ? o.PruneWorldSizeFraction * _extent : null,
                             afterReset ? o.PruneScreenSizePixels : null), _gen);
                     }
-                    if (it % resetEvery == 0 || (whiteBg && it == densFrom))
+                    bool roomToRecover = total - it >= (o.MinIterationsAfterOpacityReset == 0 ? 0 : o.Scaled(o.MinIterationsAfterOpacityReset));
+                    if (roomToRecover && (it % resetEvery == 0 || (whiteBg && it == densFrom)))
                         Densifier.ResetOpacity(_scene, _adam);
                 }
 

@@ -137,3 +137,19 @@ public sealed class ReconstructorDatasetTests
         Assert.True(after.Psnr > before.Psnr + 5, $"PSNR {before.Psnr:F2} → {after.Psnr:F2}");
     }
 }
+
+public sealed class ReconstructorScheduleTests
+{
+    [Fact]
+    public void OpacityReset_IsSkippedNearTheEnd()
+    {
+        var data = TinyScenes.Data(2, 16);
+        using var start = TinyScenes.Start();
+        // Reset due at iteration 18 of 20: with 5 iterations required after a reset it must not happen.
+        var opts = TinyScenes.Options(20) with { OpacityResetInterval = 18, DensifyUntil = 1000, MinIterationsAfterOpacityReset = 5 };
+        using var kept = Reconstructor.Train(start, data, opts);
+        Assert.True(kept.OpacityLogits.sigmoid().max().item<float>() > 0.05f, "no reset expected near the end");
+        using var reset = Reconstructor.Train(start, data, opts with { MinIterationsAfterOpacityReset = 0 });
+        Assert.True(reset.OpacityLogits.sigmoid().max().item<float>() < 0.05f, "with the guard off the reset at 18 leaves low opacities");
+    }
+}
