@@ -24,7 +24,7 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
     private readonly Action<Index1D, KernelParams, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<ulong>, ArrayView<int>> _emit;
     private readonly Action<Index1D, int, ArrayView<ulong>, ArrayView<int>> _ranges;
     private readonly Action<KernelConfig, KernelParams, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>> _forward;
+        ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>> _forward;
     private readonly Action<KernelConfig, KernelParams, RasterKernels.SplatViews, RasterKernels.BackwardViews> _backward;
     private readonly Action<Index1D, KernelParams, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>,
         ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> _projectBackward;
@@ -46,7 +46,7 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
             ArrayView<ulong>, ArrayView<int>>(RasterKernels.EmitKeys);
         _ranges = acc.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<ulong>, ArrayView<int>>(RasterKernels.TileRanges);
         _forward = acc.LoadStreamKernel<KernelParams, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>>(RasterKernels.RasterizeForward);
+            ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>>(RasterKernels.RasterizeForward);
         _backward = acc.LoadStreamKernel<KernelParams, RasterKernels.SplatViews, RasterKernels.BackwardViews>(RasterKernels.RasterizeBackward);
         _projectBackward = acc.LoadAutoGroupedStreamKernel<Index1D, KernelParams, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>,
             ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(RasterKernels.ProjectBackward);
@@ -84,7 +84,7 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
     {
         lock (_gate)
         {
-            var p = KernelParams.Create(camera, settings, inputs.Channels);
+            var p = KernelParams.Create(camera, settings, inputs.Channels, _device.ThreadsPerTile);
             int hw = p.Width * p.Height, nc = p.Channels;
             using var outColor = _pool.Rent<float>((long)hw * nc);
             using var outDepth = _pool.Rent<float>(hw);
@@ -117,6 +117,8 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
             using var gAlphaIn = _pool.Rent<float>(hw);
             using var gDepthIn = _pool.Rent<float>(hw);
             using var accum = _pool.Rent<float>((long)hw * nc);
+            using var scratchT = _pool.Rent<float>(hw);
+            using var scratchD = _pool.Rent<float>(hw);
             using var gMean2d = _pool.Rent<float>(2 * n);
             using var gConic = _pool.Rent<float>(3 * n);
             using var gOpac = _pool.Rent<float>(n);
@@ -141,8 +143,9 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
                 {
                     FinalT = s.FinalT.View, Last = s.Last.View, GradColor = gColorIn.View, GradAlpha = gAlphaIn.View, GradDepth = gDepthIn.View,
                     Accum = accum.View, GMean2d = gMean2d.View, GConic = gConic.View, GOpacity = gOpac.View, GColors = gCol.View, GDepth = gZ.View,
+                    ScratchT = scratchT.View, ScratchDepth = scratchD.View,
                 };
-                _backward(new KernelConfig(numTiles, RasterKernels.GroupSize), p, sv, bv);
+                _backward(new KernelConfig(numTiles, p.ThreadsPerTile), p, sv, bv);
                 _projectBackward((int)n, p, s.Means.View, s.Scales.View, s.Quats.View, s.Radii.View, gMean2d.View, gConic.View, gZ.View,
                                  gMeans.View, gScales.View, gQuats.View);
                 acc.Synchronize();
@@ -163,7 +166,7 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
         long n = inputs.Count;
         lock (_gate)
         {
-            var p = KernelParams.Create(camera, settings, inputs.Channels);
+            var p = KernelParams.Create(camera, settings, inputs.Channels, _device.ThreadsPerTile);
             using var outColor = _pool.Rent<float>((long)hw * p.Channels);
             using var outDepth = _pool.Rent<float>(hw);
             using var state = RunForward(inputs, p, settings, outColor, outDepth);
@@ -241,9 +244,10 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
                 state.Radii.View.MemSetToZero();
             }
             var swf = System.Diagnostics.Stopwatch.StartNew();
-            _forward(new KernelConfig(numTiles, RasterKernels.GroupSize), p, state.Ranges.View, state.Ids.View, state.Mean2d.View,
+            using var doneFlags = _pool.Rent<int>(hw);
+            _forward(new KernelConfig(numTiles, p.ThreadsPerTile), p, state.Ranges.View, state.Ids.View, state.Mean2d.View,
                      state.Conic.View, state.Opacity.View, state.Depth.View, state.Colors.View, state.Background.View,
-                     outColor.View, state.FinalT.View, outDepth.View, state.Last.View);
+                     outColor.View, state.FinalT.View, outDepth.View, state.Last.View, doneFlags.View);
             acc.Synchronize();
             Trace("rasterize", swf);
             return state;
