@@ -30,6 +30,8 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
         ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> _projectBackward;
     private readonly Action<Index1D, KernelParams, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
         ArrayView<int>, ArrayView<float>, int, ArrayView<float>, ArrayView<float>> _unproject;
+    private readonly Action<Index1D, ShParams, ArrayView<float>, ArrayView<float>, ArrayView<float>> _shForward;
+    private readonly Action<Index1D, ShParams, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> _shBackward;
     private readonly Scan<int, Stride1D.Dense, Stride1D.Dense> _scan;
     private readonly RadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense> _sort40, _sort44, _sort48, _sort64;
 
@@ -52,6 +54,9 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
             ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(RasterKernels.ProjectBackward);
         _unproject = acc.LoadAutoGroupedStreamKernel<Index1D, KernelParams, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>,
             ArrayView<float>, ArrayView<int>, ArrayView<float>, int, ArrayView<float>, ArrayView<float>>(RasterKernels.Unproject);
+        _shForward = acc.LoadAutoGroupedStreamKernel<Index1D, ShParams, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ShKernels.Forward);
+        _shBackward = acc.LoadAutoGroupedStreamKernel<Index1D, ShParams, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>>(ShKernels.Backward);
         _scan = acc.CreateScan<int, Stride1D.Dense, Stride1D.Dense, AddInt32>(ScanKind.Exclusive);
         _sort40 = acc.CreateRadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense, TileKeySort40>();
         _sort44 = acc.CreateRadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense, TileKeySort44>();
@@ -184,6 +189,45 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
             using var scope = torch.NewDisposeScope();
             featureSums.add_(Download(fSums, n * fc).reshape(n, fc).to(featureSums.dtype, featureSums.device));
             weightSums.add_(Download(wSums, n).to(weightSums.dtype, weightSums.device));
+        }
+    }
+
+    /// <summary>SH colours (N×3) of coefficients N×K×3 for the camera centre, using SH up to <paramref name="degree"/>.</summary>
+    internal Tensor ShForward(Tensor sh, Tensor means, (double X, double Y, double Z) centre, int degree)
+    {
+        long n = means.shape[0];
+        int k = (int)sh.shape[1];
+        var sp = new ShParams { Cx = (float)centre.X, Cy = (float)centre.Y, Cz = (float)centre.Z, Degree = degree, Coefficients = k };
+        lock (_gate)
+        {
+            using var m = _pool.Rent<float>(3 * n);
+            using var c = _pool.Rent<float>(n * k * 3);
+            using var o = _pool.Rent<float>(3 * n);
+            Upload(means, m, 3 * n, "means");
+            Upload(sh, c, n * k * 3, "shCoefficients");
+            if (n > 0) { _shForward((int)n, sp, m.View, c.View, o.View); _device.Accelerator.Synchronize(); }
+            return ToDevice(Download(o, 3 * n).reshape(n, 3), means.device);
+        }
+    }
+
+    /// <summary>Gradients of <see cref="ShForward"/> with respect to the coefficients (N×K×3) and the means (N×3).</summary>
+    internal (Tensor Sh, Tensor Means) ShBackward(Tensor sh, Tensor means, (double X, double Y, double Z) centre, int degree, Tensor gradColors)
+    {
+        long n = means.shape[0];
+        int k = (int)sh.shape[1];
+        var sp = new ShParams { Cx = (float)centre.X, Cy = (float)centre.Y, Cz = (float)centre.Z, Degree = degree, Coefficients = k };
+        lock (_gate)
+        {
+            using var m = _pool.Rent<float>(3 * n);
+            using var c = _pool.Rent<float>(n * k * 3);
+            using var g = _pool.Rent<float>(3 * n);
+            using var gs = _pool.Rent<float>(n * k * 3);
+            using var gm = _pool.Rent<float>(3 * n);
+            Upload(means, m, 3 * n, "means");
+            Upload(sh, c, n * k * 3, "shCoefficients");
+            Upload(gradColors, g, 3 * n, "gradColors");
+            if (n > 0) { _shBackward((int)n, sp, m.View, c.View, g.View, gs.View, gm.View); _device.Accelerator.Synchronize(); }
+            return (ToDevice(Download(gs, n * k * 3).reshape(n, k, 3), sh.device), ToDevice(Download(gm, 3 * n).reshape(n, 3), means.device));
         }
     }
 
