@@ -32,8 +32,9 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
         ArrayView<int>, ArrayView<float>, int, ArrayView<float>, ArrayView<float>> _unproject;
     private readonly Action<Index1D, ShParams, ArrayView<float>, ArrayView<float>, ArrayView<float>> _shForward;
     private readonly Action<Index1D, ShParams, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> _shBackward;
-    private readonly Scan<int, Stride1D.Dense, Stride1D.Dense> _scan;
-    private readonly RadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense> _sort40, _sort44, _sort48, _sort64;
+    // Created on first use: the CPU accelerator normally scans and sorts on the host.
+    private readonly Lazy<Scan<int, Stride1D.Dense, Stride1D.Dense>> _scan;
+    private readonly Lazy<RadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense>> _sort40, _sort44, _sort48, _sort64;
 
     public IlgpuRasterizer() : this(new IlgpuDevice()) { }
 
@@ -57,11 +58,11 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
         _shForward = acc.LoadAutoGroupedStreamKernel<Index1D, ShParams, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ShKernels.Forward);
         _shBackward = acc.LoadAutoGroupedStreamKernel<Index1D, ShParams, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             ArrayView<float>>(ShKernels.Backward);
-        _scan = acc.CreateScan<int, Stride1D.Dense, Stride1D.Dense, AddInt32>(ScanKind.Exclusive);
-        _sort40 = acc.CreateRadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense, TileKeySort40>();
-        _sort44 = acc.CreateRadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense, TileKeySort44>();
-        _sort48 = acc.CreateRadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense, TileKeySort48>();
-        _sort64 = acc.CreateRadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense, TileKeySort64>();
+        _scan = new(() => acc.CreateScan<int, Stride1D.Dense, Stride1D.Dense, AddInt32>(ScanKind.Exclusive));
+        _sort40 = new(() => acc.CreateRadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense, TileKeySort40>());
+        _sort44 = new(() => acc.CreateRadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense, TileKeySort44>());
+        _sort48 = new(() => acc.CreateRadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense, TileKeySort48>());
+        _sort64 = new(() => acc.CreateRadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense, TileKeySort64>());
     }
 
     public string Name => _device.IsCpu ? "ilgpu-cpu" : "ilgpu-cuda";
@@ -340,7 +341,7 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
             return run;
         }
         using (var scanTemp = _pool.Rent<int>(acc.ComputeScanTempStorageSize<int>(n)))
-            _scan(acc.DefaultStream, tiles.View, offsets.View, scanTemp.View);
+            _scan.Value(acc.DefaultStream, tiles.View, offsets.View, scanTemp.View);
         acc.Synchronize();
         var lastTwo = new int[2];
         offsets.View.SubView(n - 1, 1).CopyToCPU(ref lastTwo[0], 1);
@@ -374,7 +375,7 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
             _ => (_sort64, acc.ComputeRadixSortPairsTempStorageSize<ulong, int, TileKeySort64>((int)count)),
         };
         using var tmp = _pool.Rent<int>(temp);
-        sort(acc.DefaultStream, keys.View, values.View, tmp.View);
+        sort.Value(acc.DefaultStream, keys.View, values.View, tmp.View);
     }
 
     // ---- the tensor ↔ accelerator bridge (copies; one place to replace with zero-copy/device-to-device later) ----
