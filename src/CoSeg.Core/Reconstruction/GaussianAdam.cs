@@ -1,0 +1,113 @@
+using CoSeg.Gaussians;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CoSeg.Reconstruction;
+
+/// <summary>
+/// Adam over the five parameter tensors of a <see cref="GaussianScene"/>, with one learning rate per tensor (and per SH
+/// coefficient: DC at the feature rate, the rest at rate / divisor). Written on the raw tensors rather than with
+/// <c>torch.optim.Adam</c> because densification adds and removes rows every few hundred steps: keeping the moment
+/// buffers here lets us gather/extend them with the same row selection as the parameters (new rows start with zero
+/// moments, as the reference trainer does), which TorchSharp's optimizer state does not expose conveniently.
+/// The step count is shared by all rows (bias correction as torch's Adam, which keeps the step when rows are added).
+/// </summary>
+internal sealed class GaussianAdam : IDisposable
+{
+    internal const int Means = 0, Scales = 1, Rotations = 2, Opacities = 3, Sh = 4, SlotCount = 5;
+    private const double Beta1 = 0.9, Beta2 = 0.999;
+
+    private readonly Tensor[] _m = new Tensor[SlotCount];
+    private readonly Tensor[] _v = new Tensor[SlotCount];
+    private readonly double[] _lr = new double[SlotCount];
+    private readonly Tensor _shLrScale; // 1×K×1: 1 for DC, 1/divisor for the rest
+    private readonly double _eps;
+
+    public GaussianAdam(GaussianScene scene, double positionLr, double scalingLr, double rotationLr, double opacityLr,
+                        double featureLr, double featureRestDivisor, double epsilon)
+    {
+        var p = Parameters(scene);
+        for (int s = 0; s < SlotCount; s++)
+        {
+            _m[s] = zeros_like(p[s]).DetachFromDisposeScope();
+            _v[s] = zeros_like(p[s]).DetachFromDisposeScope();
+        }
+        _lr[Means] = positionLr; _lr[Scales] = scalingLr; _lr[Rotations] = rotationLr; _lr[Opacities] = opacityLr; _lr[Sh] = featureLr;
+        long k = scene.ShCoefficients.shape[1];
+        var scale = Enumerable.Repeat((float)(1.0 / featureRestDivisor), (int)k).ToArray();
+        scale[0] = 1f;
+        _shLrScale = tensor(scale).reshape(1, k, 1).DetachFromDisposeScope();
+        _eps = epsilon;
+    }
+
+    /// <summary>Steps taken so far.</summary>
+    public int StepCount { get; private set; }
+
+    /// <summary>Learning rate of one slot (the position rate is updated by the schedule each iteration).</summary>
+    public double this[int slot] { get => _lr[slot]; set => _lr[slot] = value; }
+
+    /// <summary>First and second moments of a slot (for tests).</summary>
+    internal (Tensor M, Tensor V) State(int slot) => (_m[slot], _v[slot]);
+
+    internal static Tensor[] Parameters(GaussianScene s) => [s.Means, s.LogScales, s.Rotations, s.OpacityLogits, s.ShCoefficients];
+
+    /// <summary>One Adam update of every parameter that has a gradient; gradients are then zeroed.</summary>
+    public void Step(GaussianScene scene)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        StepCount++;
+        double bc1 = 1 - Math.Pow(Beta1, StepCount), bc2 = 1 - Math.Pow(Beta2, StepCount);
+        var p = Parameters(scene);
+        for (int s = 0; s < SlotCount; s++)
+        {
+            var g = p[s].grad;
+            if (g is null) continue;
+            if (!g.shape.SequenceEqual(_m[s].shape))
+                throw new InvalidOperationException($"Adam state of slot {s} has shape [{string.Join(",", _m[s].shape)}] but the gradient is [{string.Join(",", g.shape)}].");
+            _m[s].mul_(Beta1).add_(g, alpha: 1 - Beta1);
+            _v[s].mul_(Beta2).addcmul_(g, g, value: 1 - Beta2);
+            var denom = (_v[s] / bc2).sqrt_().add_(_eps);
+            var update = _m[s] / denom * (_lr[s] / bc1);
+            if (s == Sh) update.mul_(_shLrScale);
+            p[s].sub_(update);
+            g.zero_();
+        }
+    }
+
+    /// <summary>
+    /// Mirrors a topology change of the scene: keeps the rows where <paramref name="keep"/> is true (in order) and
+    /// appends <paramref name="appended"/> rows of zero moments.
+    /// </summary>
+    public void Rebuild(Tensor keep, long appended)
+    {
+        using var scope = NewDisposeScope();
+        for (int s = 0; s < SlotCount; s++)
+        {
+            _m[s] = Regather(_m[s], keep, appended);
+            _v[s] = Regather(_v[s], keep, appended);
+        }
+    }
+
+    private static Tensor Regather(Tensor t, Tensor keep, long appended)
+    {
+        var shape = t.shape.ToArray();
+        shape[0] = appended;
+        var fresh = cat([t[keep], zeros(shape, dtype: t.dtype)], 0).DetachFromDisposeScope();
+        t.Dispose();
+        return fresh;
+    }
+
+    /// <summary>Zeroes the moments of one slot (after the opacity reset, as the reference does).</summary>
+    public void ResetSlot(int slot)
+    {
+        _m[slot].zero_();
+        _v[slot].zero_();
+    }
+
+    public void Dispose()
+    {
+        for (int s = 0; s < SlotCount; s++) { _m[s]?.Dispose(); _v[s]?.Dispose(); }
+        _shLrScale.Dispose();
+    }
+}

@@ -1,0 +1,22 @@
+using CoSeg.Geometry;
+using static TorchSharp.torch;
+
+namespace CoSeg.Reconstruction;
+
+/// <summary>
+/// One posed training or evaluation image: a camera and a loader returning the RGB image (H×W×3 float32 in [0,1],
+/// background already composited) and optionally its alpha (H×W). The loader is called once and the tensors are cached
+/// by the trainer, which disposes them.
+/// </summary>
+/// <param name="Camera">The view's camera (image size must match the loaded image).</param>
+/// <param name="Load">Loads the image; the caller owns the returned tensors.</param>
+public sealed record TrainingView(Camera Camera, Func<(Tensor Rgb, Tensor? Alpha)> Load);
+
+/// <summary>Everything the trainer needs from a dataset.</summary>
+/// <param name="Views">Training views.</param>
+/// <param name="Points">Optional sparse points (N×3) for initialisation; null = random initialisation.</param>
+/// <param name="PointColors">Optional colours of <paramref name="Points"/> (N×3 in [0,1]).</param>
+/// <param name="Background">Background colour the images were composited on (3 values).</param>
+/// <param name="IsNerfSynthetic">True for Blender/NeRF-synthetic scenes (random init in the reference's cube at the origin).</param>
+public sealed record TrainingData(IReadOnlyList<TrainingView> Views, Tensor? Points, Tensor? PointColors,
+                                  float[] Background, bool IsNerfSynthetic);
