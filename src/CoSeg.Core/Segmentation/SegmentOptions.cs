@@ -1,0 +1,73 @@
+using CoSeg.Rendering;
+
+namespace CoSeg.Segmentation;
+
+/// <summary>Options of <see cref="Segmenter"/>; every loss weight and architecture choice is here.</summary>
+public sealed record SegmentOptions
+{
+    /// <summary>Field type: the shared-decoder CoSeg field or the per-Gaussian baseline.</summary>
+    public SegmentationMethod Method { get; init; } = SegmentationMethod.CoSeg;
+    /// <summary>Number of output identities K, including id 0 (reserved: "ignore / background").</summary>
+    public int Classes { get; init; } = 16;
+    /// <summary>Semantic (ids consistent across views) or instance (per-view ids, Hungarian association).</summary>
+    public LabelMode Mode { get; init; } = LabelMode.Semantic;
+    /// <summary>Optimisation steps (one training view per step).</summary>
+    public int Iterations { get; init; } = 1500;
+    /// <summary>Adam learning rate of the decoder (CoSeg).</summary>
+    public double LearningRate { get; init; } = 3e-3;
+    /// <summary>Adam learning rate of the per-Gaussian logits (baseline).</summary>
+    public double PerGaussianLearningRate { get; init; } = 5e-2;
+    /// <summary>Random seed: same seed, same data → same result.</summary>
+    public int Seed { get; init; } = 0;
+    /// <summary>Longest image side used for training/unprojection (views are downscaled to at most this).</summary>
+    public int MaxImageSide { get; init; } = 200;
+
+    /// <summary>Neighbour counts of the multi-scale spatial encoder (k-NN over Gaussian centres).</summary>
+    public int[] NeighborScales { get; init; } = { 8, 32, 128 };
+    /// <summary>Number of sin/cos frequencies of the normalised centre coordinates fed to the decoder (0 = none).</summary>
+    public int PositionFrequencies { get; init; } = 3;
+    /// <summary>Hidden width of the decoder MLP.</summary>
+    public int HiddenWidth { get; init; } = 64;
+    /// <summary>Number of linear layers of the decoder (2 or 3).</summary>
+    public int DecoderLayers { get; init; } = 3;
+    /// <summary>Whether a global scene descriptor (feature mean and spread) is fused into every Gaussian's input.</summary>
+    public bool GlobalDescriptor { get; init; } = true;
+
+    /// <summary>Pixel loss kind.</summary>
+    public PixelLossKind PixelLoss { get; init; } = PixelLossKind.SymmetricCrossEntropy;
+    /// <summary>Weight of the pixel loss.</summary>
+    public double PixelWeight { get; init; } = 1.0;
+    /// <summary>β of the reverse-CE term of symmetric CE.</summary>
+    public double ReverseCeWeight { get; init; } = 0.5;
+    /// <summary>q of generalized CE (0 &lt; q ≤ 1).</summary>
+    public double GceQ { get; init; } = 0.7;
+    /// <summary>Weight of the 3D neighbourhood KL term.</summary>
+    public double SpatialKlWeight { get; init; } = 0.5;
+    /// <summary>Neighbours per sampled Gaussian in the 3D KL term.</summary>
+    public int SpatialKlNeighbors { get; init; } = 8;
+    /// <summary>Gaussians sampled per step for the 3D KL term.</summary>
+    public int SpatialKlSamples { get; init; } = 2048;
+    /// <summary>Pixels whose rendered opacity is below this are not trained (they see almost no Gaussian).</summary>
+    public double MinPixelAlpha { get; init; } = 0.5;
+    /// <summary>Instance mode: redo the Hungarian association of a view at most every this many steps.</summary>
+    public int AssociationInterval { get; init; } = 1;
+
+    /// <summary>Rasterizer conventions used for the cached blending weights.</summary>
+    public RasterSettings Raster { get; init; } = new();
+
+    internal void Validate()
+    {
+        if (Classes < 2) throw new ArgumentOutOfRangeException(nameof(Classes), $"Classes must be ≥ 2 (id 0 is reserved), got {Classes}.");
+        if (Iterations < 0) throw new ArgumentOutOfRangeException(nameof(Iterations), "Iterations must be ≥ 0.");
+        if (!(LearningRate > 0) || !(PerGaussianLearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), "Learning rates must be > 0.");
+        if (MaxImageSide < 8) throw new ArgumentOutOfRangeException(nameof(MaxImageSide), "MaxImageSide must be ≥ 8.");
+        if (NeighborScales is null || NeighborScales.Length == 0 || NeighborScales.Any(k => k < 1))
+            throw new ArgumentException("NeighborScales must be a non-empty list of positive neighbour counts.", nameof(NeighborScales));
+        if (DecoderLayers is < 2 or > 3) throw new ArgumentOutOfRangeException(nameof(DecoderLayers), "DecoderLayers must be 2 or 3.");
+        if (HiddenWidth < 1) throw new ArgumentOutOfRangeException(nameof(HiddenWidth), "HiddenWidth must be ≥ 1.");
+        if (!(GceQ > 0 && GceQ <= 1)) throw new ArgumentOutOfRangeException(nameof(GceQ), "GceQ must be in (0, 1].");
+        if (PixelWeight < 0 || ReverseCeWeight < 0 || SpatialKlWeight < 0) throw new ArgumentOutOfRangeException(nameof(PixelWeight), "Loss weights must be ≥ 0.");
+        if (SpatialKlNeighbors < 1 || SpatialKlSamples < 1) throw new ArgumentOutOfRangeException(nameof(SpatialKlNeighbors), "SpatialKl neighbours and samples must be ≥ 1.");
+        if (AssociationInterval < 1) throw new ArgumentOutOfRangeException(nameof(AssociationInterval), "AssociationInterval must be ≥ 1.");
+    }
+}

@@ -1,0 +1,118 @@
+using CoSeg.Gaussians;
+using CoSeg.Geometry;
+using static TorchSharp.torch;
+
+namespace CoSeg.Segmentation;
+
+/// <summary>The outcome of <see cref="Segmenter"/>: per-Gaussian identities, confidences and logits; owns a copy of the scene.</summary>
+public sealed class SegmentationResult : IDisposable
+{
+    private readonly GaussianScene _scene;
+    private readonly BlendWeightRasterizer.Geometry _geometry;
+    private readonly SegmentOptions _options;
+
+    internal SegmentationResult(GaussianScene scene, Tensor logits, BlendWeightRasterizer.Geometry geometry, SegmentOptions options,
+                                int skippedViews, IReadOnlyList<string> warnings, int unseen, double seconds)
+    {
+        _scene = scene.Clone();
+        _geometry = geometry; _options = options;
+        Logits = logits;
+        using var scope = NewDisposeScope();
+        var probs = logits[TensorIndex.Colon, 1..].softmax(1);
+        var (conf, arg) = probs.max(1);
+        GaussianIdentities = (arg + 1).to(ScalarType.Int32).data<int>().ToArray();
+        Confidences = conf.data<float>().ToArray();
+        SkippedViews = skippedViews; Warnings = warnings; UnseenGaussians = unseen; Seconds = seconds;
+    }
+
+    /// <summary>Per-Gaussian identity in 1..K−1 (0 is reserved for "ignore / background").</summary>
+    public int[] GaussianIdentities { get; }
+    /// <summary>Per-Gaussian softmax probability of its identity (over channels 1..K−1).</summary>
+    public float[] Confidences { get; }
+    /// <summary>Per-Gaussian logits, N×K.</summary>
+    public Tensor Logits { get; }
+    /// <summary>Number of output identities K.</summary>
+    public int Classes => _options.Classes;
+    /// <summary>Training views skipped because their label source had no labels for them.</summary>
+    public int SkippedViews { get; }
+    /// <summary>Warnings collected while segmenting (one per skipped view).</summary>
+    public IReadOnlyList<string> Warnings { get; }
+    /// <summary>Gaussians no training view blends (their features were zero; CoSeg still predicts them).</summary>
+    public int UnseenGaussians { get; }
+    /// <summary>Wall-clock seconds of the whole segmentation (weights, features, training).</summary>
+    public double Seconds { get; }
+
+    /// <summary>Renders the K logit channels for <paramref name="camera"/> (H×W×K) and the accumulated opacity (H×W).</summary>
+    public (Tensor Logits, Tensor Alpha) RenderLogits(Camera camera)
+    {
+        ArgumentNullException.ThrowIfNull(camera);
+        using var w = BlendWeightRasterizer.Compute(_geometry, camera, _options.Raster);
+        return (w.Render(Logits), w.Alpha.clone());
+    }
+
+    /// <summary>
+    /// Rendered label map (H×W int64): argmax of the rendered logits over identities 1..K−1, 0 where the scene's
+    /// opacity is below <see cref="SegmentOptions.MinPixelAlpha"/>.
+    /// </summary>
+    public Tensor RenderLabels(Camera camera)
+    {
+        var (l, a) = RenderLogits(camera);
+        using (l) using (a)
+        {
+            using var scope = NewDisposeScope();
+            var ids = l[TensorIndex.Ellipsis, 1..].argmax(2) + 1;
+            return ids.where(a.ge(_options.MinPixelAlpha), 0L).MoveToOuterDisposeScope();
+        }
+    }
+
+    /// <summary>Writes the scene as a reference-layout PLY with an extra float <c>label</c> property per Gaussian.</summary>
+    public void SavePly(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var labelled = Labelled(null);
+        GaussianPly.Save(labelled, path);
+    }
+
+    /// <summary>A copy of the scene (all Gaussians, or the given rows) with the <c>label</c> extra property set.</summary>
+    private GaussianScene Labelled(int[]? rows)
+    {
+        using var scope = NewDisposeScope();
+        var labels = tensor(GaussianIdentities.Select(i => (float)i).ToArray());
+        GaussianScene copy;
+        if (rows is null)
+        {
+            copy = _scene.Clone();
+        }
+        else
+        {
+            var idx = tensor(rows.Select(r => (long)r).ToArray());
+            copy = new GaussianScene(_scene.Means.index_select(0, idx).MoveToOuterDisposeScope(), _scene.LogScales.index_select(0, idx).MoveToOuterDisposeScope(),
+                                     _scene.Rotations.index_select(0, idx).MoveToOuterDisposeScope(), _scene.OpacityLogits.index_select(0, idx).MoveToOuterDisposeScope(),
+                                     _scene.ShCoefficients.index_select(0, idx).MoveToOuterDisposeScope());
+            foreach (var (k, v) in _scene.ExtraProperties) copy.ExtraProperties[k] = v.index_select(0, idx).MoveToOuterDisposeScope();
+            labels = labels.index_select(0, idx);
+        }
+        if (copy.ExtraProperties.Remove("label", out var old)) old.Dispose();
+        copy.ExtraProperties["label"] = labels.MoveToOuterDisposeScope();
+        return copy;
+    }
+
+    /// <summary>Writes one PLY per identity present (<c>segment_XXX.ply</c>) into <paramref name="directory"/>; returns the paths.</summary>
+    public IReadOnlyList<string> SaveSegmentPlys(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        Directory.CreateDirectory(directory);
+        var paths = new List<string>();
+        foreach (int id in GaussianIdentities.Distinct().Order())
+        {
+            var rows = Enumerable.Range(0, GaussianIdentities.Length).Where(i => GaussianIdentities[i] == id).ToArray();
+            var p = Path.Combine(directory, $"segment_{id:D3}.ply");
+            using (var part = Labelled(rows)) GaussianPly.Save(part, p);
+            paths.Add(p);
+        }
+        return paths;
+    }
+
+    /// <inheritdoc />
+    public void Dispose() { Logits.Dispose(); _scene.Dispose(); }
+}
