@@ -47,6 +47,8 @@ public static class SegmentationBenchmark
             using var m32 = map.to(TorchSharp.torch.ScalarType.Int32).reshape(-1);
             pairs.Add((gt, m32.data<int>().ToArray()));
         }
+        // PQ^scene does not care about id values, so it is computed on the raw predicted ids.
+        var pq = SegmentationPanopticQuality.Compute(pairs);
         if (opts.Mode == LabelMode.Instance)
         {
             var match = SegmentationLabelMatching.Match(pairs);
@@ -54,7 +56,6 @@ public static class SegmentationBenchmark
         }
         var cm = new SegmentationConfusionMatrix();
         foreach (var (g, p) in pairs) cm.Add(g, p);
-        var pq = SegmentationPanopticQuality.Compute(pairs.Select(p => (p.Item1, p.Item2.Select(x => Math.Max(x, 0)).ToArray())));
         string method = opts.Method == SegmentationMethod.CoSeg ? "coseg" : "per-gaussian";
         return new SegmentationBenchmarkResult(method, noiseName, cm.MeanIoU, cm.Accuracy, pq.PQ, secs, conf.Accuracy);
     }

@@ -1,0 +1,98 @@
+using System.Text.Json;
+using CoSeg.Data;
+using CoSeg.Evaluation;
+using CoSeg.Features;
+using CoSeg.Gaussians;
+using CoSeg.Segmentation;
+using static TorchSharp.torch;
+
+namespace CoSeg.Cli.Commands;
+
+/// <summary>`coseg segment`: segments a reconstructed scene from per-view label PNGs.</summary>
+internal sealed class SegmentCommand : ICliCommand
+{
+    public string Name => "segment";
+    public string Summary => "Segment a Gaussian scene from raw 2D label PNGs (CoSeg shared decoder or per-Gaussian baseline)";
+    public IReadOnlyList<CliOption> Options { get; } = new[]
+    {
+        new CliOption("data", "DIR", "dataset folder (nerf-synthetic, instant-ngp, llff, colmap)", Required: true, IsPath: true),
+        new CliOption("ply", "FILE", "reconstructed scene PLY", Required: true, IsPath: true),
+        new CliOption("labels", "DIR", "raw label PNGs, one per training view (<view name>.png)", Required: true, IsPath: true),
+        new CliOption("out", "DIR", "output folder", Required: true, IsPath: true, MustExist: false),
+        new CliOption("method", "coseg|per-gaussian", "segmentation method (default coseg)"),
+        new CliOption("features", "builtin|torchscript:PATH", "2D feature backbone for CoSeg (default builtin)"),
+        new CliOption("classes", "K", "output identities including 0 = ignore (default 16)"),
+        new CliOption("gt", "DIR", "ground-truth label PNGs of the test views: writes metrics.json", IsPath: true),
+        new CliOption("iterations", "N", "training steps (default 1500)"),
+        new CliOption("instance", null, "labels are per-view instance ids (Hungarian association)"),
+        new CliOption("downscale", "F", "load images downscaled by F (default 1)"),
+        new CliOption("max-side", "PX", "longest image side used for training (default 200)"),
+    };
+
+    public async Task<int> RunAsync(CliArgs args, CancellationToken ct)
+    {
+        string outDir = args.Require("out");
+        Directory.CreateDirectory(outDir);
+        var method = args.GetChoice("method", "coseg", "coseg", "per-gaussian") == "coseg" ? SegmentationMethod.CoSeg : SegmentationMethod.PerGaussian;
+        int classes = args.GetInt("classes", 16), iterations = args.GetInt("iterations", 1500), downscale = args.GetInt("downscale", 1);
+        if (classes < 2) throw new CliUsageException("--classes must be ≥ 2");
+        if (iterations < 0) throw new CliUsageException("--iterations must be ≥ 0");
+        if (downscale < 1) throw new CliUsageException("--downscale must be ≥ 1");
+        string feat = args.Get("features") ?? "builtin";
+        IFeatureExtractor extractor = feat == "builtin" ? new BuiltinFeatureExtractor()
+            : feat.StartsWith("torchscript:", StringComparison.Ordinal) ? new TorchScriptFeatureExtractor(feat["torchscript:".Length..])
+            : throw new CliUsageException($"--features must be builtin or torchscript:PATH, got '{feat}'");
+        try
+        {
+            using var dataset = DatasetLoader.Load(args.Require("data"), new DatasetLoadOptions { Downscale = downscale }, ct);
+            using var scene = GaussianPly.Load(args.Require("ply"));
+            var options = new SegmentOptions
+            {
+                Method = method, Classes = classes, Iterations = iterations, Mode = args.Has("instance") ? LabelMode.Instance : LabelMode.Semantic,
+                MaxImageSide = args.GetInt("max-side", 200),
+            };
+            Console.Error.WriteLine($"segment: {scene.Count} Gaussians, {dataset.Train.Count} training views, method {method}, features {extractor.Name}");
+            var progress = new Progress<SegmentProgress>(p =>
+            {
+                if (p.Stage == "train" && p.Step % 250 == 1) Console.Error.WriteLine($"  train {p.Step}/{p.Total} loss {p.Loss:F4}");
+            });
+            using var result = await Segmenter.SegmentAsync(scene, dataset, new PngFolderLabelSource(args.Require("labels")), extractor, options, progress, ct);
+            foreach (var w in result.Warnings) Console.Error.WriteLine($"  warning: {w}");
+            result.SavePly(Path.Combine(outDir, "segmented.ply"));
+            var testViews = dataset.Test.Count > 0 ? dataset.Test : dataset.Val.Count > 0 ? dataset.Val : dataset.Train;
+            var mapsDir = Path.Combine(outDir, "labels");
+            Directory.CreateDirectory(mapsDir);
+            var gt = args.Get("gt") is { } g ? new PngFolderLabelSource(g) : null;
+            var pairs = new List<(int[], int[])>();
+            foreach (var v in testViews)
+            {
+                ct.ThrowIfCancellationRequested();
+                using var map = result.RenderLabels(v.Camera);
+                LabelMapImage.SavePng(map, Path.Combine(mapsDir, v.Name + ".png"));
+                if (gt is null) continue;
+                using var truth = gt.GetLabels(new SegmentationView(v.Name, v.Camera, null));
+                if (truth is null) { Console.Error.WriteLine($"  warning: no ground truth for test view '{v.Name}'"); continue; }
+                using var t32 = truth.to(ScalarType.Int32).reshape(-1); using var m32 = map.to(ScalarType.Int32).reshape(-1);
+                pairs.Add((t32.data<int>().ToArray(), m32.data<int>().ToArray()));
+            }
+            if (gt is not null)
+            {
+                if (pairs.Count == 0) throw new InvalidDataException($"--gt {args.Get("gt")} has no label image for any test view.");
+                var pq = SegmentationPanopticQuality.Compute(pairs);
+                if (options.Mode == LabelMode.Instance)
+                {
+                    var match = SegmentationLabelMatching.Match(pairs);
+                    pairs = pairs.Select(p => (p.Item1, SegmentationLabelMatching.Apply(p.Item2, match))).ToList();
+                }
+                var cm = new SegmentationConfusionMatrix();
+                foreach (var (t, p) in pairs) cm.Add(t, p);
+                var json = JsonSerializer.Serialize(new { miou = cm.MeanIoU, accuracy = cm.Accuracy, pq = pq.PQ, views = pairs.Count, seconds = result.Seconds });
+                File.WriteAllText(Path.Combine(outDir, "metrics.json"), json);
+                Console.WriteLine(json);
+            }
+            Console.Error.WriteLine($"segment: wrote {outDir}/segmented.ply and {testViews.Count} label maps in {result.Seconds:F1} s");
+            return 0;
+        }
+        finally { (extractor as IDisposable)?.Dispose(); }
+    }
+}
