@@ -22,16 +22,17 @@ var summary = new Dictionary<string, object>();
 if (args.Length == 0)
 {
     // 1. A small scene built from Gaussians, rendered from a ring of cameras, with exact per-pixel labels.
-    using var truth = SyntheticSegmentationScene.Create(new SyntheticSceneOptions { Objects = 3, Density = 300, TrainViews = 12, TestViews = 4, ImageSize = 64 });
-    // 2. Reconstruct from the RGB training images alone (random initialisation, compressed schedule).
+    using var truth = SyntheticSegmentationScene.Create(new SyntheticSceneOptions { Objects = 3, Density = 200, TrainViews = 8, TestViews = 4, ImageSize = 48 });
+    // 2. Reconstruct from the RGB training images, seeded by jittered true centres (what a COLMAP point cloud gives).
+    using var points = truth.Scene.Means + 0.02f * torch.randn(truth.Scene.Count, 3);
+    using var colors = (truth.Scene.ShCoefficients[.., 0] * 0.28209479177387814f + 0.5f).clamp(0, 1);
     var views = truth.TrainViews.Select(v => new TrainingView(v.Camera, () => (v.Image!.clone(), null))).ToList();
-    var training = new TrainingData(views, null, null, [0f, 0f, 0f], IsNerfSynthetic: false);
-    var reconstructOptions = new ReconstructOptions { Iterations = 600, ScheduleScale = 0.05, ShDegree = 0, InitPoints = 3000, RandomInitHalfSide = 2.3 };
-    using var scene = await Reconstructor.TrainAsync(training, reconstructOptions);
+    var training = new TrainingData(views, points, colors, [0f, 0f, 0f], IsNerfSynthetic: false);
+    using var scene = await Reconstructor.TrainAsync(training, new ReconstructOptions { Iterations = 300, ShDegree = 0 });
     scene.SavePly(Path.Combine(outDir, "scene.ply"));
     // 3. Segment the reconstruction from the training views' 2D label maps.
     var labels = new InMemoryLabelSource(truth.TrainViews.Zip(truth.TrainGroundTruth).ToDictionary(p => p.First.Name, p => p.Second));
-    var segmentOptions = new SegmentOptions { Classes = truth.Segments + 1, Iterations = 300 };
+    var segmentOptions = new SegmentOptions { Classes = truth.Segments + 1, Iterations = 200 };
     using var segmentation = await Segmenter.SegmentAsync(scene, truth.TrainViews, labels, null, segmentOptions);
     segmentation.SavePly(Path.Combine(outDir, "segmented.ply"));
     // 4. Score on held-out views: image PSNR of the reconstruction and pixel accuracy of the rendered labels.
