@@ -61,5 +61,6 @@ catch (OperationCanceledException)
 catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or FormatException or NotSupportedException or InvalidOperationException)
 {
     Console.Error.WriteLine($"coseg {command.Name}: error: {e.Message}");
+    if (Environment.GetEnvironmentVariable("COSEG_DEBUG") == "1") Console.Error.WriteLine(e);
     return 1;
 }

@@ -127,8 +127,9 @@ public sealed class SceneDataset : IDisposable
                     throw new ArgumentException($"{split}[{i}]: rgb must be {camera.Height}×{camera.Width}×3 to match its camera, got [{string.Join(",", rgb.shape)}].");
                 if (alpha is not null && (alpha.ndim != 2 || alpha.shape[0] != camera.Height || alpha.shape[1] != camera.Width))
                     throw new ArgumentException($"{split}[{i}]: alpha must be {camera.Height}×{camera.Width}, got [{string.Join(",", alpha.shape)}].");
-                var rgbCopy = rgb.detach().to(CPU).to_type(ScalarType.Float32).clone();
-                var alphaCopy = alpha?.detach().to(CPU).to_type(ScalarType.Float32).clone();
+                // The dataset owns its copies: keep them out of any dispose scope the caller has open.
+                var rgbCopy = rgb.detach().to(CPU).to_type(ScalarType.Float32).clone().DetachFromDisposeScope();
+                var alphaCopy = alpha?.detach().to(CPU).to_type(ScalarType.Float32).clone().DetachFromDisposeScope();
                 owned.Add(rgbCopy); if (alphaCopy is not null) owned.Add(alphaCopy);
                 views.Add(new SceneView(camera, null, () => new SceneImage(rgbCopy.clone(), alphaCopy?.clone()), alphaCopy is not null));
             }
@@ -137,8 +138,8 @@ public sealed class SceneDataset : IDisposable
         var trainViews = Make(train, "train");
         var testViews = Make(test, "test");
         var valViews = Make(val, "val");
-        var p = points?.detach().to(CPU).to_type(ScalarType.Float32).clone();
-        var pc = pointColors?.detach().to(CPU).to_type(ScalarType.Float32).clone();
+        var p = points?.detach().to(CPU).to_type(ScalarType.Float32).clone().DetachFromDisposeScope();
+        var pc = pointColors?.detach().to(CPU).to_type(ScalarType.Float32).clone().DetachFromDisposeScope();
         var ds = new SceneDataset("memory", null, trainViews, valViews, testViews, background ?? new[] { 1f, 1f, 1f }, p, pc);
         ds._owned.AddRange(owned);
         return ds;

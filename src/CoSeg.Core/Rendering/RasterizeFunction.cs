@@ -35,6 +35,8 @@ internal sealed class RasterizeFunction : autograd.MultiTensorFunction<Rasterize
         call.Forward = fwd;
         ctx.save_for_backward(new List<Tensor> { inputs.Means, inputs.Scales, inputs.Quats, inputs.Opacities, inputs.Colors });
         ctx.save_data("call", call);
+        // Unused outputs get no gradient (rather than zeros built from cached outputs, which callers may have disposed).
+        ctx.set_materialize_grads(false);
         return new List<Tensor> { fwd.Colors, fwd.Alpha, fwd.Depth };
     }
 
@@ -43,8 +45,13 @@ internal sealed class RasterizeFunction : autograd.MultiTensorFunction<Rasterize
         var call = (RasterCall)ctx.get_data("call");
         var saved = ctx.get_saved_variables();
         var inputs = new RasterInputs(saved[0], saved[1], saved[2], saved[3], saved[4]);
+        static Tensor? Defined(List<Tensor> list, int i) => i < list.Count && list[i] is { IsInvalid: false } t ? t.contiguous() : null;
+        var gColors = Defined(grad_outputs, 0)
+            ?? torch.zeros(call.Camera.Height, call.Camera.Width, inputs.Channels, dtype: inputs.Colors.dtype, device: inputs.Colors.device);
         var g = call.Backend.Backward(inputs, call.Camera, call.Settings, call.Forward!,
-                                      grad_outputs[0].contiguous(), grad_outputs[1].contiguous(), grad_outputs[2].contiguous());
+                                      gColors, Defined(grad_outputs, 1), Defined(grad_outputs, 2));
+        // One backward per render (the training pattern): hand the backend's buffers back for reuse now.
+        call.Forward!.State?.Dispose();
         return new List<Tensor> { null!, g.Means, g.Scales, g.Quats, g.Opacities, g.Colors, g.Means2d };
     }
 }

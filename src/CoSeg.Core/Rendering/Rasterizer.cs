@@ -65,6 +65,8 @@ public static class Rasterizer
         var call = new RasterCall(backend, camera, settings);
         var outs = RasterizeFunction.apply(call, means, scales, quats, opac, cols, probe);
         var radii = call.Forward!.Radii;
+        // Nothing requires grad: no backward will come, so release the backend state now.
+        if (!outs[0].requires_grad) call.Forward.State?.Dispose();
         return new RenderResult(outs[0].MoveToOuterDisposeScope(), outs[1].MoveToOuterDisposeScope(),
                                 outs[2].MoveToOuterDisposeScope(), radii.MoveToOuterDisposeScope(), probe.MoveToOuterDisposeScope());
     }

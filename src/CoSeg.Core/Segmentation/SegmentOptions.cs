@@ -46,7 +46,7 @@ public sealed record SegmentOptions
     /// <summary>Neighbours per sampled Gaussian in the 3D KL term.</summary>
     public int SpatialKlNeighbors { get; init; } = 8;
     /// <summary>Gaussians sampled per step for the 3D KL term.</summary>
-    public int SpatialKlSamples { get; init; } = 2048;
+    public int SpatialKlSamples { get; init; } = 1024;
     /// <summary>Pixels whose rendered opacity is below this are not trained (they see almost no Gaussian).</summary>
     public double MinPixelAlpha { get; init; } = 0.5;
     /// <summary>Instance mode: redo the Hungarian association of a view at most every this many steps.</summary>

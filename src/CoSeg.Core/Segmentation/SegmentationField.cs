@@ -21,20 +21,33 @@ internal interface ISegmentationField : IDisposable
 internal sealed class SharedDecoderField : Module<Tensor, Tensor>, ISegmentationField
 {
     private readonly Tensor _inputs;   // N×D, standardised; not trained
-    private readonly Sequential _mlp;
+    private readonly Tensor? _global;  // 1×G scene descriptor, or null
+    private readonly Linear _first;
+    private readonly Linear? _firstGlobal;
+    private readonly Sequential _rest;
 
-    public SharedDecoderField(Tensor inputs, int classes, int hidden, int layers, int seed) : base("CoSegDecoder")
+    public SharedDecoderField(Tensor inputs, Tensor? global, int classes, int hidden, int layers, int seed) : base("CoSegDecoder")
     {
-        _inputs = inputs;
+        _inputs = inputs; _global = global;
         torch.manual_seed(seed);
-        long d = inputs.shape[1];
-        _mlp = layers == 2
-            ? Sequential(("fc1", Linear(d, hidden)), ("relu1", ReLU()), ("fc2", Linear(hidden, classes)))
-            : Sequential(("fc1", Linear(d, hidden)), ("relu1", ReLU()), ("fc2", Linear(hidden, hidden)), ("relu2", ReLU()), ("fc3", Linear(hidden, classes)));
+        _first = Linear(inputs.shape[1], hidden);
+        // The global descriptor is the same for every Gaussian, so its share of the first layer is computed once per
+        // call and broadcast (equivalent to concatenating it to every row, without N copies).
+        _firstGlobal = global is null ? null : Linear(global.shape[1], hidden, hasBias: false);
+        _rest = layers == 2
+            ? Sequential(("relu1", ReLU()), ("fc2", Linear(hidden, classes)))
+            : Sequential(("relu1", ReLU()), ("fc2", Linear(hidden, hidden)), ("relu2", ReLU()), ("fc3", Linear(hidden, classes)));
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => _mlp.forward(x);
+    public override Tensor forward(Tensor x)
+    {
+        using var h = _first.forward(x);
+        if (_firstGlobal is null) return _rest.forward(h);
+        using var g = _firstGlobal.forward(_global!);
+        using var hg = h + g;
+        return _rest.forward(hg);
+    }
 
     public Tensor Logits(Tensor? idx)
     {
@@ -47,7 +60,7 @@ internal sealed class SharedDecoderField : Module<Tensor, Tensor>, ISegmentation
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) _inputs.Dispose();
+        if (disposing) { _inputs.Dispose(); _global?.Dispose(); }
         base.Dispose(disposing);
     }
 }

@@ -76,14 +76,16 @@ public sealed class SegmentationResult : IDisposable
     /// <summary>A copy of the scene (all Gaussians, or the given rows) with the <c>label</c> extra property set.</summary>
     private GaussianScene Labelled(int[]? rows)
     {
-        using var scope = NewDisposeScope();
-        var labels = tensor(GaussianIdentities.Select(i => (float)i).ToArray());
         GaussianScene copy;
         if (rows is null)
         {
-            copy = _scene.Clone();
+            copy = _scene.Clone();   // outside any dispose scope: the copy owns its tensors
+            if (copy.ExtraProperties.Remove("label", out var prev)) prev.Dispose();
+            copy.ExtraProperties["label"] = tensor(GaussianIdentities.Select(i => (float)i).ToArray());
+            return copy;
         }
-        else
+        using var scope = NewDisposeScope();
+        var labels = tensor(GaussianIdentities.Select(i => (float)i).ToArray());
         {
             var idx = tensor(rows.Select(r => (long)r).ToArray());
             copy = new GaussianScene(_scene.Means.index_select(0, idx).MoveToOuterDisposeScope(), _scene.LogScales.index_select(0, idx).MoveToOuterDisposeScope(),

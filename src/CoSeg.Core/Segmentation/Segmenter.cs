@@ -112,9 +112,9 @@ public static class Segmenter
             ISegmentationField field;
             if (o.Method == SegmentationMethod.CoSeg)
             {
-                var (inputs, unseenCount) = BuildInputs(scene, views, weights, extractor ?? new BuiltinFeatureExtractor(), knn, kNeighbors, o, progress, ct);
+                var (inputs, global, unseenCount) = BuildInputs(scene, views, weights, extractor ?? new BuiltinFeatureExtractor(), knn, kNeighbors, o, progress, ct);
                 unseen = unseenCount;
-                field = new SharedDecoderField(inputs, K, o.HiddenWidth, o.DecoderLayers, o.Seed);
+                field = new SharedDecoderField(inputs, global, K, o.HiddenWidth, o.DecoderLayers, o.Seed);
             }
             else field = new PerGaussianField(n, K, o.Seed);
 
@@ -157,7 +157,7 @@ public static class Segmenter
     }
 
     /// <summary>Unprojected + spatial + positional + global inputs of the shared decoder, standardised per column.</summary>
-    private static (Tensor Inputs, int Unseen) BuildInputs(GaussianScene scene, IReadOnlyList<SegmentationView> views, List<ViewBlendWeights> weights,
+    private static (Tensor Inputs, Tensor? Global, int Unseen) BuildInputs(GaussianScene scene, IReadOnlyList<SegmentationView> views, List<ViewBlendWeights> weights,
         IFeatureExtractor extractor, int[] knn, int kMax, SegmentOptions o, IProgress<SegmentProgress>? progress, CancellationToken ct)
     {
         var maps = new List<Tensor>();
@@ -186,16 +186,17 @@ public static class Segmenter
             var spatial = SpatialEncoder.Encode(means, f, knn, kMax, o.NeighborScales.Select(k => Math.Min(k, kMax)).ToArray(), ct);
             var pos = SpatialEncoder.PositionEncoding(means, o.PositionFrequencies);
             var x2 = Standardise(cat(new[] { f, spatial, pos, seen }, 1), null);
+            Tensor? global = null;
             if (o.GlobalDescriptor)
             {
                 // Scene-level context: feature mean and spread over seen Gaussians (constant within one scene).
                 var wsum = seen.sum().clamp_min(1);
                 var gm = (un.Features * seen).sum(0L) / wsum;
                 var gs = (((un.Features - gm) * seen).square().sum(0L) / wsum).sqrt();
-                x2 = cat(new[] { x2, cat(new[] { gm, gs }).unsqueeze(0).expand(scene.Count, -1) }, 1);
+                global = cat(new[] { gm, gs }).unsqueeze(0).MoveToOuterDisposeScope();
             }
             progress?.Report(new SegmentProgress("spatial", 1, 1, double.NaN));
-            return (x2.contiguous().MoveToOuterDisposeScope(), un.UnseenCount);
+            return (x2.contiguous().MoveToOuterDisposeScope(), global, un.UnseenCount);
         }
         finally { foreach (var m in maps) m.Dispose(); }
     }

@@ -17,7 +17,7 @@ internal sealed class IlgpuDevice : IDisposable
         {
             if (preferCuda) b.Cuda();
             // 32-wide warps × 8 warps = one 256-thread group per emulated multiprocessor.
-            b.CPU(new CPUDevice(32, 8, Math.Max(1, Environment.ProcessorCount / 2)));
+            b.CPU(new CPUDevice(32, 8, int.TryParse(Environment.GetEnvironmentVariable("COSEG_ILGPU_CPU_MP"), out var mp) ? mp : Math.Max(1, Environment.ProcessorCount / 2)));
             b.EnableAlgorithms();
             b.Optimize(OptimizationLevel.O1);
         });
@@ -27,8 +27,17 @@ internal sealed class IlgpuDevice : IDisposable
             try { var cuda = Context.GetCudaDevices(); if (cuda.Count > 0) device = cuda[0]; }
             catch (Exception) { device = null; } // no usable CUDA driver
         }
-        device ??= Context.GetCPUDevice(0);
-        Accelerator = device.CreateAccelerator(Context);
+        if (device is null)
+        {
+            var mode = Environment.GetEnvironmentVariable("COSEG_ILGPU_CPU_MODE") switch
+            {
+                "sequential" => CPUAcceleratorMode.Sequential,
+                "parallel" => CPUAcceleratorMode.Parallel,
+                _ => CPUAcceleratorMode.Auto,
+            };
+            Accelerator = ((CPUDevice)Context.GetCPUDevice(0)).CreateCPUAccelerator(Context, mode);
+        }
+        else Accelerator = device.CreateAccelerator(Context);
         if (Accelerator.MaxNumThreadsPerGroup < RasterKernels.GroupSize)
             throw new NotSupportedException($"ILGPU device '{Accelerator.Name}' allows only {Accelerator.MaxNumThreadsPerGroup} threads per group; the rasterizer needs {RasterKernels.GroupSize}.");
     }

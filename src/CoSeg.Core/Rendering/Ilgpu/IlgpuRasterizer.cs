@@ -69,6 +69,7 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
         public required BufferPool.Lease<float> Means, Scales, Quats, Mean2d, Conic, Depth, Opacity, Colors, Background, FinalT;
         public required BufferPool.Lease<int> Radii, Ranges, Ids, Last;
         private int _disposed;
+        public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
         public void Dispose()
         {
@@ -103,6 +104,8 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
     {
         if (forward.State is not State s)
             throw new ArgumentException("The forward result was not produced by the ILGPU backend.", nameof(forward));
+        if (s.IsDisposed)
+            throw new InvalidOperationException("The ILGPU forward state was already released: backward runs once per render (render again instead of retain_graph).");
         lock (_gate)
         {
             var acc = _device.Accelerator;
@@ -215,15 +218,11 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
                 using var rect = _pool.Rent<int>(4 * n);
                 using var tiles = _pool.Rent<int>(n);
                 using var offsets = _pool.Rent<int>(n);
+                var sw = System.Diagnostics.Stopwatch.StartNew();
                 _project((int)n, p, state.Means.View, state.Scales.View, state.Quats.View, state.Mean2d.View, state.Conic.View,
                          state.Depth.View, state.Radii.View, rect.View, tiles.View);
-                using (var scanTemp = _pool.Rent<int>(acc.ComputeScanTempStorageSize<int>(n)))
-                    _scan(acc.DefaultStream, tiles.View, offsets.View, scanTemp.View);
-                acc.Synchronize();
-                var lastTwo = new int[2];
-                offsets.View.SubView(n - 1, 1).CopyToCPU(ref lastTwo[0], 1);
-                tiles.View.SubView(n - 1, 1).CopyToCPU(ref lastTwo[1], 1);
-                total = (long)lastTwo[0] + lastTwo[1];
+                total = ExclusiveScan(tiles, offsets, n);
+                Trace("project+scan", sw);
                 if (total > int.MaxValue) throw new InvalidOperationException($"The scene touches {total} tile slots, more than the ILGPU backend supports.");
                 if (total > 0)
                 {
@@ -231,7 +230,9 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
                     state.Ids = _pool.Rent<int>(total);
                     using var keys = _pool.Rent<ulong>(total);
                     _emit((int)n, p, rect.View, tiles.View, offsets.View, state.Depth.View, keys.View, state.Ids.View);
+                    acc.Synchronize(); Trace("emit", sw);
                     Sort(keys, state.Ids, total, numTiles);
+                    acc.Synchronize(); Trace($"sort {total}", sw);
                     _ranges((int)total, (int)total, keys.View, state.Ranges.View);
                 }
             }
@@ -239,10 +240,12 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
             {
                 state.Radii.View.MemSetToZero();
             }
+            var swf = System.Diagnostics.Stopwatch.StartNew();
             _forward(new KernelConfig(numTiles, RasterKernels.GroupSize), p, state.Ranges.View, state.Ids.View, state.Mean2d.View,
                      state.Conic.View, state.Opacity.View, state.Depth.View, state.Colors.View, state.Background.View,
                      outColor.View, state.FinalT.View, outDepth.View, state.Last.View);
             acc.Synchronize();
+            Trace("rasterize", swf);
             return state;
         }
         catch
@@ -252,10 +255,67 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
         }
     }
 
+    private static readonly bool Tracing = Environment.GetEnvironmentVariable("COSEG_RASTER_TRACE") == "1";
+
+    private static void Trace(string stage, System.Diagnostics.Stopwatch sw)
+    {
+        if (Tracing) Console.Error.WriteLine($"[ilgpu] {stage}: {sw.Elapsed.TotalMilliseconds:F1} ms");
+        sw.Restart();
+    }
+
+    /// <summary>
+    /// When true, scan and sort run as ILGPU.Algorithms kernels even on the CPU accelerator. By default the CPU
+    /// accelerator scans and sorts on the host: its emulated radix sort costs seconds for a few hundred pairs, while
+    /// the result is identical (keys are unique per tile up to depth ties).
+    /// </summary>
+    internal bool UseAcceleratorSort { get; set; }
+
+    private bool HostSort => _device.IsCpu && !UseAcceleratorSort;
+
+    /// <summary>Exclusive scan of per-Gaussian tile counts; returns the total.</summary>
+    private long ExclusiveScan(BufferPool.Lease<int> tiles, BufferPool.Lease<int> offsets, long n)
+    {
+        var acc = _device.Accelerator;
+        if (HostSort)
+        {
+            acc.Synchronize();
+            var counts = new int[n];
+            tiles.View.SubView(0, n).CopyToCPU(ref counts[0], n);
+            long run = 0;
+            for (long i = 0; i < n; i++)
+            {
+                int c = counts[i];
+                counts[i] = (int)Math.Min(run, int.MaxValue);
+                run += c;
+            }
+            offsets.View.SubView(0, n).CopyFromCPU(ref counts[0], n);
+            return run;
+        }
+        using (var scanTemp = _pool.Rent<int>(acc.ComputeScanTempStorageSize<int>(n)))
+            _scan(acc.DefaultStream, tiles.View, offsets.View, scanTemp.View);
+        acc.Synchronize();
+        var lastTwo = new int[2];
+        offsets.View.SubView(n - 1, 1).CopyToCPU(ref lastTwo[0], 1);
+        tiles.View.SubView(n - 1, 1).CopyToCPU(ref lastTwo[1], 1);
+        return (long)lastTwo[0] + lastTwo[1];
+    }
+
     /// <summary>Radix-sorts the pairs on the low 32 + tile bits of the key (rounded up to a multiple of 4).</summary>
     private void Sort(BufferPool.Lease<ulong> keys, BufferPool.Lease<int> values, long count, int numTiles)
     {
         var acc = _device.Accelerator;
+        if (HostSort)
+        {
+            acc.Synchronize();
+            var k = new ulong[count];
+            var v = new int[count];
+            keys.View.SubView(0, count).CopyToCPU(ref k[0], count);
+            values.View.SubView(0, count).CopyToCPU(ref v[0], count);
+            Array.Sort(k, v);
+            keys.View.SubView(0, count).CopyFromCPU(ref k[0], count);
+            values.View.SubView(0, count).CopyFromCPU(ref v[0], count);
+            return;
+        }
         int tileBits = 1;
         while ((1L << tileBits) < numTiles) tileBits++;
         var (sort, temp) = tileBits switch

@@ -57,7 +57,7 @@ internal sealed class ReferenceRasterizer : IRasterizerBackend
         var f = pixelFeatures.reshape(-1, c).to(d.Weights.dtype);
         var perGaussian = d.Weights.t().matmul(f);                // N×C in depth order
         featureSums.index_add_(0, d.Order, perGaussian.to(featureSums.dtype), 1);
-        weightSums.index_add_(0, d.Order, d.Weights.sum(0).to(weightSums.dtype), 1);
+        weightSums.index_add_(0, d.Order, d.Weights.sum(dim: 0).to(weightSums.dtype), 1);
     }
 
     /// <summary>

@@ -1,0 +1,76 @@
+using BenchmarkDotNet.Attributes;
+using CoSeg.Geometry;
+using CoSeg.Rendering;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CoSeg.Benchmarks;
+
+/// <summary>
+/// Rasterizer forward and forward+backward at 800×800 (a NeRF-synthetic view size) with 10k and 100k random Gaussians,
+/// per backend ("ilgpu" = the ILGPU CPU accelerator here, CUDA where present; "native" when that backend is built).
+/// Run: <c>dotnet run -c Release --project benchmarks/CoSeg.Benchmarks -- --filter '*Rasterizer*' --job short</c>.
+/// Environment overrides for quick runs: COSEG_BENCH_SIZE (pixels per side), COSEG_BENCH_GAUSSIANS (comma list).
+/// </summary>
+[MemoryDiagnoser]
+public class RasterizerBenchmarks
+{
+    private IRasterizerBackend _backend = null!;
+    private RasterInputs _inputs = null!;
+    private Camera _camera = null!;
+    private Tensor _gradColors = null!;
+    private readonly RasterSettings _settings = new();
+
+    /// <summary>Number of Gaussians.</summary>
+    [ParamsSource(nameof(GaussianCounts))]
+    public int Gaussians { get; set; }
+
+    /// <summary>Backend name.</summary>
+    [ParamsSource(nameof(Backends))]
+    public string Backend { get; set; } = "ilgpu";
+
+    /// <summary>10k and 100k unless COSEG_BENCH_GAUSSIANS overrides.</summary>
+    public static IEnumerable<int> GaussianCounts() =>
+        (Environment.GetEnvironmentVariable("COSEG_BENCH_GAUSSIANS") ?? "10000,100000").Split(',').Select(int.Parse);
+
+    /// <summary>ILGPU always; native when its library loads.</summary>
+    public static IEnumerable<string> Backends() =>
+        RasterizerBackends.NativeAvailable() ? new[] { "ilgpu", "native" } : new[] { "ilgpu" };
+
+    /// <summary>Builds a random scene in front of the camera (fixed seed) and warms the backend.</summary>
+    [GlobalSetup]
+    public void Setup()
+    {
+        int size = int.TryParse(Environment.GetEnvironmentVariable("COSEG_BENCH_SIZE"), out var s) ? s : 800;
+        _camera = new Camera(size, size, 1.1 * size, 1.1 * size, 0.5 * size, 0.5 * size,
+                             new double[] { 1, 0, 0, 0, 1, 0, 0, 0, 1 }, new double[] { 0, 0, 0 });
+        int n = Gaussians;
+        var g = torch.manual_seed(42);
+        var z = torch.rand(n, generator: g) * 6 + 2;
+        var xy = (torch.rand(n, 2, generator: g) * 2 - 1) * 0.45 * z.unsqueeze(1);
+        _inputs = new RasterInputs(torch.cat(new[] { xy, z.unsqueeze(1) }, 1).contiguous(),
+                                   torch.rand(n, 3, generator: g) * 0.02 + 0.002, torch.randn(n, 4, generator: g),
+                                   torch.rand(n, generator: g) * 0.8 + 0.1, torch.rand(n, 3, generator: g));
+        _gradColors = torch.ones(size, size, 3) / (size * size);
+        _backend = RasterizerBackends.Get(Backend);
+        using var warm = _backend.Forward(_inputs, _camera, _settings);
+        warm.State?.Dispose();
+    }
+
+    /// <summary>Project, bin, sort and blend.</summary>
+    [Benchmark]
+    public void Forward()
+    {
+        using var f = _backend.Forward(_inputs, _camera, _settings);
+        f.State?.Dispose();
+    }
+
+    /// <summary>Forward then backward to every input.</summary>
+    [Benchmark]
+    public void ForwardBackward()
+    {
+        using var f = _backend.Forward(_inputs, _camera, _settings);
+        using var g = _backend.Backward(_inputs, _camera, _settings, f, _gradColors, null, null);
+        f.State?.Dispose();
+    }
+}
