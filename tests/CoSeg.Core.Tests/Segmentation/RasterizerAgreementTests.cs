@@ -31,9 +31,8 @@ public class RasterizerAgreementTests
         Assert.True((w.Alpha - r.Alpha).abs().max().item<float>() < 1e-4f);
     }
 
-    // The reference backend's Unproject is not included: at the merge of main it sums its weights with `sum(0)`, which
-    // TorchSharp binds to the ScalarType overload (a 0-dim total) and throws; reported to the rasterizer owner.
     [SkippableTheory]
+    [InlineData("reference")]
     [InlineData("ilgpu")]
     [InlineData("native")]
     public void UnprojectionAgreesWithBackend(string backend)
