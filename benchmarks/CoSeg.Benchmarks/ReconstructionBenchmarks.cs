@@ -32,7 +32,7 @@ public class ReconstructionBenchmarks
         {
             using var r = Rasterizer.Render(truth, cam, new RenderOptions { Backend = Backend });
             var img = r.Image.detach().clone();
-            views.Add(new TrainingView(cam, () => (img, null)));
+            views.Add(new TrainingView(cam, () => (img.clone(), null)));
         }
         _data = new TrainingData(views, null, null, [0f, 0f, 0f], false);
     }

@@ -30,6 +30,7 @@ internal sealed class ReconstructCommand : ICliCommand
         new CliOption("schedule-scale", "X", "multiply the densify/reset/SH schedule iteration numbers (default 1)"),
         new CliOption("random-background", null, "random background colour each iteration"),
         new CliOption("renders", "N", "number of test views to write as PNG (default 4)"),
+        new CliOption("eval-stride", "K", "evaluate every K-th view of the split (default 1 = all)"),
     };
 
     public async Task<int> RunAsync(CliArgs args, CancellationToken ct)
@@ -48,6 +49,7 @@ internal sealed class ReconstructCommand : ICliCommand
         };
         int renders = args.GetInt("renders", 4);
         if (renders < 0) throw new CliUsageException("option '--renders' must be ≥ 0");
+        int stride = Positive(args, "eval-stride", 1);
 
         using var dataset = DatasetLoader.Load(dataDir, new DatasetLoadOptions { Downscale = downscale }, ct);
         Console.Error.WriteLine($"coseg reconstruct: {dataset}");
@@ -59,7 +61,8 @@ internal sealed class ReconstructCommand : ICliCommand
         string plyPath = Path.Combine(outDir, "scene.ply");
         scene.SavePly(plyPath);
 
-        var (split, views) = dataset.Test.Count > 0 ? ("test", dataset.Test) : dataset.Val.Count > 0 ? ("val", dataset.Val) : ("train", dataset.Train);
+        var (split, allViews) = dataset.Test.Count > 0 ? ("test", dataset.Test) : dataset.Val.Count > 0 ? ("val", dataset.Val) : ("train", dataset.Train);
+        var views = allViews.Where((_, i) => i % stride == 0).ToList();
         var renderOptions = new RenderOptions { Backend = options.Backend, Settings = new RasterSettings { Background = dataset.Background.ToArray() } };
         ImageMetricsReport report;
         using (var bar = new ConsoleProgressBar())

@@ -51,8 +51,12 @@ internal sealed class GaussianAdam : IDisposable
 
     internal static Tensor[] Parameters(GaussianScene s) => [s.Means, s.LogScales, s.Rotations, s.OpacityLogits, s.ShCoefficients];
 
-    /// <summary>One Adam update of every parameter that has a gradient; gradients are then zeroed.</summary>
-    public void Step(GaussianScene scene)
+    /// <summary>
+    /// One Adam update of every parameter that has a gradient; gradients are then zeroed. Only the first
+    /// <paramref name="activeShCoefficients"/> SH coefficients are touched (null = all): the inactive ones have zero
+    /// gradients anyway, and skipping them saves most of the optimizer's memory traffic early in training.
+    /// </summary>
+    public void Step(GaussianScene scene, int? activeShCoefficients = null)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -65,13 +69,24 @@ internal sealed class GaussianAdam : IDisposable
             if (g is null) continue;
             if (!g.shape.SequenceEqual(_m[s].shape))
                 throw new InvalidOperationException($"Adam state of slot {s} has shape [{string.Join(",", _m[s].shape)}] but the gradient is [{string.Join(",", g.shape)}].");
-            _m[s].mul_(Beta1).add_(g, alpha: 1 - Beta1);
-            _v[s].mul_(Beta2).addcmul_(g, g, value: 1 - Beta2);
-            var denom = (_v[s] / bc2).sqrt_().add_(_eps);
-            var update = _m[s] / denom * (_lr[s] / bc1);
-            if (s == Sh) update.mul_(_shLrScale);
-            p[s].sub_(update);
-            g.zero_();
+            Tensor param = p[s], grad = g, m = _m[s], v = _v[s];
+            Tensor? lrScale = null;
+            if (s == Sh)
+            {
+                long k = Math.Min(activeShCoefficients ?? param.shape[1], param.shape[1]);
+                if (k < param.shape[1])
+                {
+                    // Views, so the in-place updates land in the full tensors.
+                    param = param[.., ..(int)k, ..]; grad = g[.., ..(int)k, ..]; m = m[.., ..(int)k, ..]; v = v[.., ..(int)k, ..];
+                }
+                lrScale = _shLrScale[.., ..(int)k, ..];
+            }
+            m.mul_(Beta1).add_(grad, alpha: 1 - Beta1);
+            v.mul_(Beta2).addcmul_(grad, grad, value: 1 - Beta2);
+            var update = (v / bc2).sqrt_().add_(_eps).reciprocal_().mul_(m).mul_(_lr[s] / bc1);
+            if (lrScale is not null) update.mul_(lrScale);
+            param.sub_(update);
+            grad.zero_();
         }
     }
 

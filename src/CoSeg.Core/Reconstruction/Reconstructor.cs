@@ -121,6 +121,16 @@ public static partial class Reconstructor
             int activeSh = 0;
             double emaLoss = double.NaN, emaPsnr = double.NaN;
             var clock = Stopwatch.StartNew();
+            // Decode every training image up front, in parallel (decoding dominates the first epoch otherwise).
+            try
+            {
+                Parallel.For(0, _data.Views.Count, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Environment.ProcessorCount },
+                             i => Image(i));
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count >= 1)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            }
 
             for (int it = 1; it <= total; it++)
             {
@@ -186,7 +196,7 @@ public static partial class Reconstructor
                     var g2d = render.Means2d.grad;
                     if (g2d is not null) _stats.Add(g2d, render.Radii, view.Camera.Width, view.Camera.Height);
                 }
-                _adam.Step(_scene);
+                _adam.Step(_scene, (activeSh + 1) * (activeSh + 1));
 
                 if (densifyPhase)
                 {
@@ -230,16 +240,23 @@ public static partial class Reconstructor
         private (Tensor Rgb, Tensor? Alpha) Image(int i)
         {
             if (_cache[i] is { } c) return c;
-            // A scope so fresh tensors from the loader are freed; tensors the dataset itself caches are not ours.
             using var scope = NewDisposeScope();
             var (rgb, alpha) = _data.Views[i].Load();
-            var cam = _data.Views[i].Camera;
-            if (rgb.ndim != 3 || rgb.shape[0] != cam.Height || rgb.shape[1] != cam.Width || rgb.shape[2] != 3)
-                throw new InvalidDataException($"Training view {i} ({cam.Name}): image is [{string.Join(",", rgb.shape)}], expected [{cam.Height},{cam.Width},3].");
-            var entry = (rgb.detach().to_type(ScalarType.Float32).cpu().contiguous().clone().DetachFromDisposeScope(),
-                         alpha?.detach().to_type(ScalarType.Float32).cpu().contiguous().clone().DetachFromDisposeScope());
-            _cache[i] = entry;
-            return entry;
+            try
+            {
+                var cam = _data.Views[i].Camera;
+                if (rgb.ndim != 3 || rgb.shape[0] != cam.Height || rgb.shape[1] != cam.Width || rgb.shape[2] != 3)
+                    throw new InvalidDataException($"Training view {i} ({cam.Name}): image is [{string.Join(",", rgb.shape)}], expected [{cam.Height},{cam.Width},3].");
+                var entry = (rgb.detach().to_type(ScalarType.Float32).cpu().contiguous().clone().DetachFromDisposeScope(),
+                             alpha?.detach().to_type(ScalarType.Float32).cpu().contiguous().clone().DetachFromDisposeScope());
+                lock (_cache) _cache[i] = entry;
+                return entry;
+            }
+            finally
+            {
+                // The loader's tensors are ours (TrainingView contract); we keep our own contiguous float32 copies.
+                rgb.Dispose(); alpha?.Dispose();
+            }
         }
 
         public void Dispose()

@@ -6,10 +6,10 @@ namespace CoSeg.Reconstruction;
 /// <summary>
 /// One posed training or evaluation image: a camera and a loader returning the RGB image (H×W×3 float32 in [0,1],
 /// background already composited) and optionally its alpha (H×W). The loader is called once and the tensors are cached
-/// by the trainer, which disposes them.
+/// by the trainer. The returned tensors are handed over: the trainer disposes them, so return fresh ones.
 /// </summary>
 /// <param name="Camera">The view's camera (image size must match the loaded image).</param>
-/// <param name="Load">Loads the image; the caller owns the returned tensors.</param>
+/// <param name="Load">Loads the image as fresh tensors that the trainer takes over.</param>
 public sealed record TrainingView(Camera Camera, Func<(Tensor Rgb, Tensor? Alpha)> Load);
 
 /// <summary>Everything the trainer needs from a dataset.</summary>

@@ -45,7 +45,7 @@ internal static class TinyScenes
             Tensor img;
             using (var r = Rasterizer.Render(truth, cam, new RenderOptions { Backend = "reference" }))
                 img = r.Image.detach().clone();
-            list.Add(new TrainingView(cam, () => (img, null)));
+            list.Add(new TrainingView(cam, () => (img.clone(), null)));
         }
         return new TrainingData(list, null, null, [0f, 0f, 0f], false);
     }
