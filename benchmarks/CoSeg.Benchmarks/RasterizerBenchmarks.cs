@@ -1,4 +1,8 @@
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Engines;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using CoSeg.Geometry;
 using CoSeg.Rendering;
 using TorchSharp;
@@ -9,10 +13,13 @@ namespace CoSeg.Benchmarks;
 /// <summary>
 /// Rasterizer forward and forward+backward at 800×800 (a NeRF-synthetic view size) with 10k and 100k random Gaussians,
 /// per backend ("ilgpu" = the ILGPU CPU accelerator here, CUDA where present; "native" when that backend is built).
-/// Run: <c>dotnet run -c Release --project benchmarks/CoSeg.Benchmarks -- --filter '*Rasterizer*' --job short</c>.
+/// Run: <c>dotnet run -c Release --project benchmarks/CoSeg.Benchmarks -- --filter '*Rasterizer*'</c> (the attached config is a
+/// short in-process job: one ILGPU-CPU op takes tens of seconds, and generated out-of-process projects miss the
+/// libstdc++ fix TorchSharp needs on this Linux).
 /// Environment overrides for quick runs: COSEG_BENCH_SIZE (pixels per side), COSEG_BENCH_GAUSSIANS (comma list).
 /// </summary>
 [MemoryDiagnoser]
+[Config(typeof(RasterizerBenchmarkConfig))]
 public class RasterizerBenchmarks
 {
     private IRasterizerBackend _backend = null!;
@@ -72,5 +79,23 @@ public class RasterizerBenchmarks
         using var f = _backend.Forward(_inputs, _camera, _settings);
         using var g = _backend.Backward(_inputs, _camera, _settings, f, _gradColors, null, null);
         f.State?.Dispose();
+    }
+}
+
+/// <summary>
+/// A short in-process job (1 warm-up, 3 measured single invocations) with a long timeout, for operations that take
+/// seconds to minutes on the ILGPU CPU accelerator.
+/// </summary>
+public sealed class RasterizerBenchmarkConfig : ManualConfig
+{
+    /// <summary>Creates the config.</summary>
+    public RasterizerBenchmarkConfig()
+    {
+        AddJob(Job.Default
+            .WithToolchain(new InProcessEmitToolchain(TimeSpan.FromHours(2), logOutput: false))
+            .WithStrategy(RunStrategy.Monitoring)
+            .WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(3)
+            .WithInvocationCount(1).WithUnrollFactor(1)
+            .WithId("InProcessShort"));
     }
 }

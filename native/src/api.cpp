@@ -71,12 +71,19 @@ struct coseg_state {
     bool valid = false;
 };
 
+/// A visible splat with its tile rectangle, gathered once in depth order so binning reads memory sequentially.
+struct OrderedSplat {
+    Splat s;  // s.slot = first Gaussian-major pair slot
+    int32_t x0, x1, y0, y1;
+};
+
 struct coseg_context {
     int threads = 1;
     bool avx2 = false;
     std::vector<AlignedBuffer> scratch;  // per thread
     AlignedBuffer pairAcc;
     std::vector<uint32_t> visible, sortTmp, keys, keysTmp, chunkCounts;
+    std::vector<OrderedSplat> ordered;
     coseg_state unprojectState;          // reused by coseg_unproject
 
     float* thread_scratch(int t, int channels) { return scratch[t].ensure(tile_scratch_floats(channels)); }
@@ -202,6 +209,17 @@ int prepare(coseg_context* ctx, coseg_state* st, const coseg_camera& cam, int64_
     // 3. stable counting scatter of (tile, Gaussian) pairs in depth order, in parallel chunks.
     grow(st->sorted, pairs);
     grow(st->sortedSplats, pairs);
+    grow(ctx->ordered, nv);
+    OrderedSplat* ord = ctx->ordered.data();
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int64_t j = 0; j < (int64_t)nv; ++j) {
+        const uint32_t id = visible[j];
+        const int32_t* r = st->rects.data() + 4 * (size_t)id;
+        OrderedSplat& o = ord[j];
+        o.s = st->splats[id];
+        o.s.slot = st->gOffset[id];
+        o.x0 = r[0]; o.x1 = r[1]; o.y0 = r[2]; o.y1 = r[3];
+    }
     const int chunks = nv == 0 ? 1 : (int)std::min<size_t>((size_t)threads * 4, std::max<size_t>(1, nv / 256));
     grow(ctx->chunkCounts, (size_t)chunks * tiles);
     uint32_t* counts = ctx->chunkCounts.data();
@@ -211,8 +229,7 @@ int prepare(coseg_context* ctx, coseg_state* st, const coseg_camera& cam, int64_
         memset(cnt, 0, sizeof(uint32_t) * tiles);
         const size_t b = nv * c / chunks, e = nv * (c + 1) / chunks;
         for (size_t j = b; j < e; ++j) {
-            const int32_t* r = st->rects.data() + 4 * (size_t)visible[j];
-            const int x0 = r[0], x1 = r[1], y0 = r[2], y1 = r[3];
+            const int x0 = ord[j].x0, x1 = ord[j].x1, y0 = ord[j].y0, y1 = ord[j].y1;
             for (int ty = y0; ty < y1; ++ty)
                 for (int tx = x0; tx < x1; ++tx) ++cnt[ty * tilesX + tx];
         }
@@ -235,16 +252,14 @@ int prepare(coseg_context* ctx, coseg_state* st, const coseg_camera& cam, int64_
         uint32_t* cur = counts + (size_t)c * tiles;
         const size_t b = nv * c / chunks, e = nv * (c + 1) / chunks;
         for (size_t j = b; j < e; ++j) {
-            const uint32_t id = visible[j];
-            const int32_t* r = st->rects.data() + 4 * (size_t)id;
-            const int x0 = r[0], x1 = r[1], y0 = r[2], y1 = r[3];
-            uint32_t slot = st->gOffset[id];
-            for (int ty = y0; ty < y1; ++ty)
-                for (int tx = x0; tx < x1; ++tx) {
+            const OrderedSplat& o = ord[j];
+            uint32_t slot = o.s.slot;
+            for (int ty = o.y0; ty < o.y1; ++ty)
+                for (int tx = o.x0; tx < o.x1; ++tx) {
                     const uint32_t pos = cur[ty * tilesX + tx]++;
-                    st->sorted[pos] = id;
+                    st->sorted[pos] = o.s.id;
                     Splat& dst = st->sortedSplats[pos];
-                    dst = st->splats[id];
+                    dst = o.s;
                     dst.slot = slot++;
                 }
         }

@@ -14,6 +14,7 @@ public class NativeForwardTests
     [InlineData(64, 64, 3, true, 4)]
     [InlineData(37, 53, 3, true, 5)]
     [InlineData(53, 37, 32, true, 6)]
+    [InlineData(37, 53, 8, false, 45)]
     public void ForwardMatchesDenseReference(int w, int h, int c, bool baseline, int seed)
     {
         using var scope = NewDisposeScope();

@@ -63,3 +63,20 @@ public class IlgpuRasterizerTests(ITestOutputHelper output)
         }
     }
 }
+
+/// <summary>The accelerator-side scan and key-bit radix sort (what GPUs run) give the reference image too.</summary>
+public class IlgpuAcceleratorSortTests
+{
+    [Fact]
+    public void Accelerator_scan_and_radix_sort_match_reference()
+    {
+        using var backend = new CoSeg.Rendering.Ilgpu.IlgpuRasterizer { UseAcceleratorSort = true };
+        var cam = RasterTestScenes.Camera(40, 24);
+        var x = RasterTestScenes.Random(50, 3, seed: 12);
+        using var a = backend.Forward(x, cam, new RasterSettings());
+        using var b = new CoSeg.Rendering.Reference.ReferenceRasterizer().Forward(x, cam, new RasterSettings());
+        Assert.True(b.Alpha.max().item<float>() > 0.3f);
+        Assert.True(RasterTestScenes.RelErr(a.Colors, b.Colors) < 1e-4);
+        a.State?.Dispose();
+    }
+}

@@ -14,11 +14,13 @@ public class RasterizerAgreementTests
         Objects = 2, Density = 120, TrainViews = 2, TestViews = 1, ImageSize = 32, Seed = 11,
     });
 
-    [Theory]
+    [SkippableTheory]
     [InlineData("reference")]
     [InlineData("ilgpu")]
+    [InlineData("native")]
     public void CachedWeightsRenderLikeTheRasterizer(string backend)
     {
+        Skip.If(backend == "native" && !RasterizerBackends.NativeAvailable(), "native rasterizer library not built/loadable");
         using var s = Small();
         var cam = s.TrainViews[0].Camera;
         using var channels = randn(new long[] { s.Scene.Count, 5 }, generator: new Generator(3));
@@ -29,12 +31,13 @@ public class RasterizerAgreementTests
         Assert.True((w.Alpha - r.Alpha).abs().max().item<float>() < 1e-4f);
     }
 
-    // The reference backend's Unproject is not included: at the merge of main it sums its weights with `sum(0)`, which
-    // TorchSharp binds to the ScalarType overload (a 0-dim total) and throws; reported to the rasterizer owner.
-    [Theory]
+    [SkippableTheory]
+    [InlineData("reference")]
     [InlineData("ilgpu")]
+    [InlineData("native")]
     public void UnprojectionAgreesWithBackend(string backend)
     {
+        Skip.If(backend == "native" && !RasterizerBackends.NativeAvailable(), "native rasterizer library not built/loadable");
         using var s = Small();
         var cams = s.TrainViews.Select(v => v.Camera).ToList();
         var maps = cams.Select((c, i) => rand(new long[] { 4, c.Height / 2, c.Width / 2 }, generator: new Generator((ulong)i + 5))).ToList();

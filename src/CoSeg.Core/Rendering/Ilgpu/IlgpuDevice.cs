@@ -16,8 +16,9 @@ internal sealed class IlgpuDevice : IDisposable
         Context = Context.Create(b =>
         {
             if (preferCuda) b.Cuda();
-            // 32-wide warps × 8 warps = one 256-thread group per emulated multiprocessor.
-            b.CPU(new CPUDevice(32, 8, int.TryParse(Environment.GetEnvironmentVariable("COSEG_ILGPU_CPU_MP"), out var mp) ? mp : Math.Max(1, Environment.ProcessorCount / 2)));
+            // Every emulated thread is an OS thread and barriers wake them all, so the CPU device uses small groups
+            // (16 threads, each owning 16 pixels of a tile) and one multiprocessor per core.
+            b.CPU(new CPUDevice(CpuThreadsPerTile, 1, Math.Max(1, Environment.ProcessorCount)));
             b.EnableAlgorithms();
             b.Optimize(OptimizationLevel.O1);
         });
@@ -38,9 +39,17 @@ internal sealed class IlgpuDevice : IDisposable
             Accelerator = ((CPUDevice)Context.GetCPUDevice(0)).CreateCPUAccelerator(Context, mode);
         }
         else Accelerator = device.CreateAccelerator(Context);
-        if (Accelerator.MaxNumThreadsPerGroup < RasterKernels.GroupSize)
-            throw new NotSupportedException($"ILGPU device '{Accelerator.Name}' allows only {Accelerator.MaxNumThreadsPerGroup} threads per group; the rasterizer needs {RasterKernels.GroupSize}.");
+        int threads = RasterKernels.GroupSize;
+        while (threads > Accelerator.MaxNumThreadsPerGroup || (IsCpu && threads > CpuThreadsPerTile)) threads /= 2;
+        if (threads < 1) throw new NotSupportedException($"ILGPU device '{Accelerator.Name}' cannot run grouped kernels.");
+        ThreadsPerTile = threads;
     }
+
+    /// <summary>Threads per tile group on the CPU accelerator.</summary>
+    public const int CpuThreadsPerTile = 16;
+
+    /// <summary>Threads per 16×16 tile group: 256 on GPUs (one pixel each), fewer on the CPU accelerator.</summary>
+    public int ThreadsPerTile { get; }
 
     public Context Context { get; }
     public Accelerator Accelerator { get; }

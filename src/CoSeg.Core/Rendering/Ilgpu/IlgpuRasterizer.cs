@@ -24,14 +24,17 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
     private readonly Action<Index1D, KernelParams, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<ulong>, ArrayView<int>> _emit;
     private readonly Action<Index1D, int, ArrayView<ulong>, ArrayView<int>> _ranges;
     private readonly Action<KernelConfig, KernelParams, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>> _forward;
+        ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>> _forward;
     private readonly Action<KernelConfig, KernelParams, RasterKernels.SplatViews, RasterKernels.BackwardViews> _backward;
     private readonly Action<Index1D, KernelParams, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>,
         ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> _projectBackward;
     private readonly Action<Index1D, KernelParams, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
         ArrayView<int>, ArrayView<float>, int, ArrayView<float>, ArrayView<float>> _unproject;
-    private readonly Scan<int, Stride1D.Dense, Stride1D.Dense> _scan;
-    private readonly RadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense> _sort40, _sort44, _sort48, _sort64;
+    private readonly Action<Index1D, ShParams, ArrayView<float>, ArrayView<float>, ArrayView<float>> _shForward;
+    private readonly Action<Index1D, ShParams, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> _shBackward;
+    // Created on first use: the CPU accelerator normally scans and sorts on the host.
+    private readonly Lazy<Scan<int, Stride1D.Dense, Stride1D.Dense>> _scan;
+    private readonly Lazy<RadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense>> _sort40, _sort44, _sort48, _sort64;
 
     public IlgpuRasterizer() : this(new IlgpuDevice()) { }
 
@@ -46,17 +49,20 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
             ArrayView<ulong>, ArrayView<int>>(RasterKernels.EmitKeys);
         _ranges = acc.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<ulong>, ArrayView<int>>(RasterKernels.TileRanges);
         _forward = acc.LoadStreamKernel<KernelParams, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>>(RasterKernels.RasterizeForward);
+            ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>>(RasterKernels.RasterizeForward);
         _backward = acc.LoadStreamKernel<KernelParams, RasterKernels.SplatViews, RasterKernels.BackwardViews>(RasterKernels.RasterizeBackward);
         _projectBackward = acc.LoadAutoGroupedStreamKernel<Index1D, KernelParams, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>,
             ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(RasterKernels.ProjectBackward);
         _unproject = acc.LoadAutoGroupedStreamKernel<Index1D, KernelParams, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>,
             ArrayView<float>, ArrayView<int>, ArrayView<float>, int, ArrayView<float>, ArrayView<float>>(RasterKernels.Unproject);
-        _scan = acc.CreateScan<int, Stride1D.Dense, Stride1D.Dense, AddInt32>(ScanKind.Exclusive);
-        _sort40 = acc.CreateRadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense, TileKeySort40>();
-        _sort44 = acc.CreateRadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense, TileKeySort44>();
-        _sort48 = acc.CreateRadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense, TileKeySort48>();
-        _sort64 = acc.CreateRadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense, TileKeySort64>();
+        _shForward = acc.LoadAutoGroupedStreamKernel<Index1D, ShParams, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ShKernels.Forward);
+        _shBackward = acc.LoadAutoGroupedStreamKernel<Index1D, ShParams, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>>(ShKernels.Backward);
+        _scan = new(() => acc.CreateScan<int, Stride1D.Dense, Stride1D.Dense, AddInt32>(ScanKind.Exclusive));
+        _sort40 = new(() => acc.CreateRadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense, TileKeySort40>());
+        _sort44 = new(() => acc.CreateRadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense, TileKeySort44>());
+        _sort48 = new(() => acc.CreateRadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense, TileKeySort48>());
+        _sort64 = new(() => acc.CreateRadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense, TileKeySort64>());
     }
 
     public string Name => _device.IsCpu ? "ilgpu-cpu" : "ilgpu-cuda";
@@ -84,7 +90,7 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
     {
         lock (_gate)
         {
-            var p = KernelParams.Create(camera, settings, inputs.Channels);
+            var p = KernelParams.Create(camera, settings, inputs.Channels, _device.ThreadsPerTile);
             int hw = p.Width * p.Height, nc = p.Channels;
             using var outColor = _pool.Rent<float>((long)hw * nc);
             using var outDepth = _pool.Rent<float>(hw);
@@ -117,6 +123,8 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
             using var gAlphaIn = _pool.Rent<float>(hw);
             using var gDepthIn = _pool.Rent<float>(hw);
             using var accum = _pool.Rent<float>((long)hw * nc);
+            using var scratchT = _pool.Rent<float>(hw);
+            using var scratchD = _pool.Rent<float>(hw);
             using var gMean2d = _pool.Rent<float>(2 * n);
             using var gConic = _pool.Rent<float>(3 * n);
             using var gOpac = _pool.Rent<float>(n);
@@ -141,8 +149,9 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
                 {
                     FinalT = s.FinalT.View, Last = s.Last.View, GradColor = gColorIn.View, GradAlpha = gAlphaIn.View, GradDepth = gDepthIn.View,
                     Accum = accum.View, GMean2d = gMean2d.View, GConic = gConic.View, GOpacity = gOpac.View, GColors = gCol.View, GDepth = gZ.View,
+                    ScratchT = scratchT.View, ScratchDepth = scratchD.View,
                 };
-                _backward(new KernelConfig(numTiles, RasterKernels.GroupSize), p, sv, bv);
+                _backward(new KernelConfig(numTiles, p.ThreadsPerTile), p, sv, bv);
                 _projectBackward((int)n, p, s.Means.View, s.Scales.View, s.Quats.View, s.Radii.View, gMean2d.View, gConic.View, gZ.View,
                                  gMeans.View, gScales.View, gQuats.View);
                 acc.Synchronize();
@@ -163,7 +172,7 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
         long n = inputs.Count;
         lock (_gate)
         {
-            var p = KernelParams.Create(camera, settings, inputs.Channels);
+            var p = KernelParams.Create(camera, settings, inputs.Channels, _device.ThreadsPerTile);
             using var outColor = _pool.Rent<float>((long)hw * p.Channels);
             using var outDepth = _pool.Rent<float>(hw);
             using var state = RunForward(inputs, p, settings, outColor, outDepth);
@@ -181,6 +190,45 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
             using var scope = torch.NewDisposeScope();
             featureSums.add_(Download(fSums, n * fc).reshape(n, fc).to(featureSums.dtype, featureSums.device));
             weightSums.add_(Download(wSums, n).to(weightSums.dtype, weightSums.device));
+        }
+    }
+
+    /// <summary>SH colours (N×3) of coefficients N×K×3 for the camera centre, using SH up to <paramref name="degree"/>.</summary>
+    internal Tensor ShForward(Tensor sh, Tensor means, (double X, double Y, double Z) centre, int degree)
+    {
+        long n = means.shape[0];
+        int k = (int)sh.shape[1];
+        var sp = new ShParams { Cx = (float)centre.X, Cy = (float)centre.Y, Cz = (float)centre.Z, Degree = degree, Coefficients = k };
+        lock (_gate)
+        {
+            using var m = _pool.Rent<float>(3 * n);
+            using var c = _pool.Rent<float>(n * k * 3);
+            using var o = _pool.Rent<float>(3 * n);
+            Upload(means, m, 3 * n, "means");
+            Upload(sh, c, n * k * 3, "shCoefficients");
+            if (n > 0) { _shForward((int)n, sp, m.View, c.View, o.View); _device.Accelerator.Synchronize(); }
+            return ToDevice(Download(o, 3 * n).reshape(n, 3), means.device);
+        }
+    }
+
+    /// <summary>Gradients of <see cref="ShForward"/> with respect to the coefficients (N×K×3) and the means (N×3).</summary>
+    internal (Tensor Sh, Tensor Means) ShBackward(Tensor sh, Tensor means, (double X, double Y, double Z) centre, int degree, Tensor gradColors)
+    {
+        long n = means.shape[0];
+        int k = (int)sh.shape[1];
+        var sp = new ShParams { Cx = (float)centre.X, Cy = (float)centre.Y, Cz = (float)centre.Z, Degree = degree, Coefficients = k };
+        lock (_gate)
+        {
+            using var m = _pool.Rent<float>(3 * n);
+            using var c = _pool.Rent<float>(n * k * 3);
+            using var g = _pool.Rent<float>(3 * n);
+            using var gs = _pool.Rent<float>(n * k * 3);
+            using var gm = _pool.Rent<float>(3 * n);
+            Upload(means, m, 3 * n, "means");
+            Upload(sh, c, n * k * 3, "shCoefficients");
+            Upload(gradColors, g, 3 * n, "gradColors");
+            if (n > 0) { _shBackward((int)n, sp, m.View, c.View, g.View, gs.View, gm.View); _device.Accelerator.Synchronize(); }
+            return (ToDevice(Download(gs, n * k * 3).reshape(n, k, 3), sh.device), ToDevice(Download(gm, 3 * n).reshape(n, 3), means.device));
         }
     }
 
@@ -241,9 +289,10 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
                 state.Radii.View.MemSetToZero();
             }
             var swf = System.Diagnostics.Stopwatch.StartNew();
-            _forward(new KernelConfig(numTiles, RasterKernels.GroupSize), p, state.Ranges.View, state.Ids.View, state.Mean2d.View,
+            using var doneFlags = _pool.Rent<int>(hw);
+            _forward(new KernelConfig(numTiles, p.ThreadsPerTile), p, state.Ranges.View, state.Ids.View, state.Mean2d.View,
                      state.Conic.View, state.Opacity.View, state.Depth.View, state.Colors.View, state.Background.View,
-                     outColor.View, state.FinalT.View, outDepth.View, state.Last.View);
+                     outColor.View, state.FinalT.View, outDepth.View, state.Last.View, doneFlags.View);
             acc.Synchronize();
             Trace("rasterize", swf);
             return state;
@@ -292,7 +341,7 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
             return run;
         }
         using (var scanTemp = _pool.Rent<int>(acc.ComputeScanTempStorageSize<int>(n)))
-            _scan(acc.DefaultStream, tiles.View, offsets.View, scanTemp.View);
+            _scan.Value(acc.DefaultStream, tiles.View, offsets.View, scanTemp.View);
         acc.Synchronize();
         var lastTwo = new int[2];
         offsets.View.SubView(n - 1, 1).CopyToCPU(ref lastTwo[0], 1);
@@ -326,7 +375,7 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
             _ => (_sort64, acc.ComputeRadixSortPairsTempStorageSize<ulong, int, TileKeySort64>((int)count)),
         };
         using var tmp = _pool.Rent<int>(temp);
-        sort(acc.DefaultStream, keys.View, values.View, tmp.View);
+        sort.Value(acc.DefaultStream, keys.View, values.View, tmp.View);
     }
 
     // ---- the tensor ↔ accelerator bridge (copies; one place to replace with zero-copy/device-to-device later) ----

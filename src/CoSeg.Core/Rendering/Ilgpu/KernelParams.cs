@@ -8,8 +8,10 @@ internal struct KernelParams
     public float R00, R01, R02, R10, R11, R12, R20, R21, R22, T0, T1, T2;
     public float Fx, Fy, Cx, Cy, LimXp, LimXn, LimYp, LimYn, Near, Far, LowPass;
     public int Width, Height, TilesX, TilesY, Channels;
+    /// <summary>Threads per 16×16 tile group (a power of two ≤ 256; each thread owns 256 / ThreadsPerTile pixels).</summary>
+    public int ThreadsPerTile;
 
-    public static KernelParams Create(Camera camera, RasterSettings settings, int channels)
+    public static KernelParams Create(Camera camera, RasterSettings settings, int channels, int threadsPerTile = RasterKernels.GroupSize)
     {
         var v = camera.ViewMatrix3x4();
         double tanX = 0.5 * camera.Width / camera.Fx, tanY = 0.5 * camera.Height / camera.Fy;
@@ -28,6 +30,7 @@ internal struct KernelParams
             TilesX = (camera.Width + RasterKernels.TileSize - 1) / RasterKernels.TileSize,
             TilesY = (camera.Height + RasterKernels.TileSize - 1) / RasterKernels.TileSize,
             Channels = channels,
+            ThreadsPerTile = threadsPerTile,
         };
     }
 }

@@ -22,7 +22,7 @@ internal static class RasterKernels
     {
         public ArrayView<float> FinalT;
         public ArrayView<int> Last;
-        public ArrayView<float> GradColor, GradAlpha, GradDepth, Accum, GMean2d, GConic, GOpacity, GColors, GDepth;
+        public ArrayView<float> GradColor, GradAlpha, GradDepth, Accum, GMean2d, GConic, GOpacity, GColors, GDepth, ScratchT, ScratchDepth;
     }
 
     public const int TileSize = 16;
@@ -189,20 +189,22 @@ internal static class RasterKernels
     // ---- rasterize forward ----
 
     /// <summary>
-    /// One group of 16×16 threads per tile; Gaussians of the tile are fetched in shared-memory batches and blended
-    /// front to back. Writes colour (+ T·background), final T, accumulated depth and the list length used.
+    /// One group per 16×16 tile with <see cref="KernelParams.ThreadsPerTile"/> threads (256 on GPUs: one pixel each;
+    /// fewer on the CPU accelerator, where every emulated thread is an OS thread): Gaussians of the tile are fetched in
+    /// shared-memory batches and blended front to back. Per-pixel state (T, depth, last index, done) lives in the output
+    /// buffers so a thread can own several pixels. Writes colour (+ T·background), final T, depth and list length used.
     /// </summary>
     public static void RasterizeForward(KernelParams p, ArrayView<int> ranges, ArrayView<int> ids,
                                         ArrayView<float> mean2d, ArrayView<float> conic, ArrayView<float> opacities,
                                         ArrayView<float> depth, ArrayView<float> colors, ArrayView<float> background,
-                                        ArrayView<float> outColor, ArrayView<float> outT, ArrayView<float> outDepth, ArrayView<int> outLast)
+                                        ArrayView<float> outColor, ArrayView<float> outT, ArrayView<float> outDepth,
+                                        ArrayView<int> outLast, ArrayView<int> done)
     {
         int tile = Grid.IdxX;
-        int col = (tile % p.TilesX) * TileSize + Group.IdxX % TileSize;
-        int row = (tile / p.TilesX) * TileSize + Group.IdxX / TileSize;
-        bool inside = col < p.Width && row < p.Height;
-        int pix = inside ? row * p.Width + col : 0;
-        float pxc = col + 0.5f, pyc = row + 0.5f;
+        int lane = Group.IdxX;
+        int threads = p.ThreadsPerTile;
+        int perThread = GroupSize / threads;
+        int tileX0 = (tile % p.TilesX) * TileSize, tileY0 = (tile / p.TilesX) * TileSize;
         int start = ranges[2 * tile], end = ranges[2 * tile + 1];
         int total = end - start;
         int nc = p.Channels;
@@ -215,48 +217,74 @@ internal static class RasterKernels
         var sC = SharedMemory.Allocate<float>(GroupSize);
         var sO = SharedMemory.Allocate<float>(GroupSize);
 
-        if (inside) for (int c = 0; c < nc; c++) outColor[pix * nc + c] = 0f;
-        float T = 1f, accDepth = 0f;
-        int last = 0;
-        bool done = !inside;
-        int rounds = (total + GroupSize - 1) / GroupSize;
+        bool allDone = true;
+        for (int k = 0; k < perThread; k++)
+        {
+            int local = lane + k * threads;
+            int col = tileX0 + local % TileSize, row = tileY0 + local / TileSize;
+            if (col >= p.Width || row >= p.Height) continue;
+            int pix = row * p.Width + col;
+            for (int c = 0; c < nc; c++) outColor[pix * nc + c] = 0f;
+            outT[pix] = 1f; outDepth[pix] = 0f; outLast[pix] = 0; done[pix] = 0;
+            allDone = false;
+        }
+        int rounds = (total + threads - 1) / threads;
         for (int r = 0; r < rounds; r++)
         {
             // Whole-tile early exit once every pixel is saturated (uniform across the group).
-            if (Group.BarrierPopCount(done) == GroupSize) break;
-            int k = start + r * GroupSize + Group.IdxX;
-            if (k < end)
+            if (Group.BarrierPopCount(allDone) == threads) break;
+            int kk = start + r * threads + lane;
+            if (kk < end)
             {
-                int g = ids[k];
-                sId[Group.IdxX] = g;
-                sX[Group.IdxX] = mean2d[2 * g]; sY[Group.IdxX] = mean2d[2 * g + 1];
-                sA[Group.IdxX] = conic[3 * g]; sB[Group.IdxX] = conic[3 * g + 1]; sC[Group.IdxX] = conic[3 * g + 2];
-                sO[Group.IdxX] = opacities[g];
+                int g = ids[kk];
+                sId[lane] = g;
+                sX[lane] = mean2d[2 * g]; sY[lane] = mean2d[2 * g + 1];
+                sA[lane] = conic[3 * g]; sB[lane] = conic[3 * g + 1]; sC[lane] = conic[3 * g + 2];
+                sO[lane] = opacities[g];
             }
             Group.Barrier();
-            int batch = XMath.Min(GroupSize, total - r * GroupSize);
-            for (int j = 0; j < batch && !done; j++)
+            int batch = XMath.Min(threads, total - r * threads);
+            allDone = true;
+            for (int k = 0; k < perThread; k++)
             {
-                float dx = sX[j] - pxc, dy = sY[j] - pyc;
-                float power = -0.5f * (sA[j] * dx * dx + sC[j] * dy * dy) - sB[j] * dx * dy;
-                if (power > 0f) continue;
-                float alpha = XMath.Min(0.99f, sO[j] * XMath.Exp(power));
-                if (alpha < 1f / 255f) continue;
-                float tNext = T * (1f - alpha);
-                if (tNext < 1e-4f) { done = true; continue; }
-                float w = alpha * T;
-                int g = sId[j];
-                for (int c = 0; c < nc; c++) outColor[pix * nc + c] += w * colors[g * nc + c];
-                accDepth += w * depth[g];
-                T = tNext;
-                last = r * GroupSize + j + 1;
+                int local = lane + k * threads;
+                int col = tileX0 + local % TileSize, row = tileY0 + local / TileSize;
+                if (col >= p.Width || row >= p.Height) continue;
+                int pix = row * p.Width + col;
+                if (done[pix] != 0) continue;
+                float pxc = col + 0.5f, pyc = row + 0.5f;
+                float T = outT[pix], accDepth = outDepth[pix];
+                int last = outLast[pix];
+                bool finished = false;
+                for (int j = 0; j < batch && !finished; j++)
+                {
+                    float dx = sX[j] - pxc, dy = sY[j] - pyc;
+                    float power = -0.5f * (sA[j] * dx * dx + sC[j] * dy * dy) - sB[j] * dx * dy;
+                    if (power > 0f) continue;
+                    float alpha = XMath.Min(0.99f, sO[j] * XMath.Exp(power));
+                    if (alpha < 1f / 255f) continue;
+                    float tNext = T * (1f - alpha);
+                    if (tNext < 1e-4f) { finished = true; continue; }
+                    float w = alpha * T;
+                    int g = sId[j];
+                    for (int c = 0; c < nc; c++) outColor[pix * nc + c] += w * colors[g * nc + c];
+                    accDepth += w * depth[g];
+                    T = tNext;
+                    last = r * threads + j + 1;
+                }
+                outT[pix] = T; outDepth[pix] = accDepth; outLast[pix] = last;
+                if (finished) done[pix] = 1; else allDone = false;
             }
             Group.Barrier();
         }
-        if (inside)
+        for (int k = 0; k < perThread; k++)
         {
+            int local = lane + k * threads;
+            int col = tileX0 + local % TileSize, row = tileY0 + local / TileSize;
+            if (col >= p.Width || row >= p.Height) continue;
+            int pix = row * p.Width + col;
+            float T = outT[pix];
             for (int c = 0; c < nc; c++) outColor[pix * nc + c] += T * background[c];
-            outT[pix] = T; outDepth[pix] = accDepth; outLast[pix] = last;
         }
     }
 
@@ -265,7 +293,8 @@ internal static class RasterKernels
     /// <summary>
     /// One group per tile; replays each pixel back to front from its last blended Gaussian, recovering T by division,
     /// and accumulates (atomically) dL/d mean2d, conic, opacity, channels and depth. BackwardViews.Accum is per-pixel
-    /// scratch (H·W·C) for the running colour of everything behind the current Gaussian.
+    /// scratch (H·W·C) for the colour of everything behind the current Gaussian; ScratchT/ScratchDepth hold T and that
+    /// depth between batches.
     /// </summary>
     public static void RasterizeBackward(KernelParams p, SplatViews sv, BackwardViews bv)
     {
@@ -274,12 +303,13 @@ internal static class RasterKernels
         var finalT = bv.FinalT; var lastIndex = bv.Last; var gradColor = bv.GradColor; var gradAlpha = bv.GradAlpha;
         var gradDepth = bv.GradDepth; var accum = bv.Accum; var gMean2d = bv.GMean2d; var gConic = bv.GConic;
         var gOpacity = bv.GOpacity; var gColors = bv.GColors; var gDepth = bv.GDepth;
+        var scratchT = bv.ScratchT; var scratchD = bv.ScratchDepth;
+
         int tile = Grid.IdxX;
-        int col = (tile % p.TilesX) * TileSize + Group.IdxX % TileSize;
-        int row = (tile / p.TilesX) * TileSize + Group.IdxX / TileSize;
-        bool inside = col < p.Width && row < p.Height;
-        int pix = inside ? row * p.Width + col : 0;
-        float pxc = col + 0.5f, pyc = row + 0.5f;
+        int lane = Group.IdxX;
+        int threads = p.ThreadsPerTile;
+        int perThread = GroupSize / threads;
+        int tileX0 = (tile % p.TilesX) * TileSize, tileY0 = (tile / p.TilesX) * TileSize;
         int start = ranges[2 * tile], end = ranges[2 * tile + 1];
         int total = end - start;
         int nc = p.Channels;
@@ -292,69 +322,86 @@ internal static class RasterKernels
         var sC = SharedMemory.Allocate<float>(GroupSize);
         var sO = SharedMemory.Allocate<float>(GroupSize);
 
-        float tFin = inside ? finalT[pix] : 1f;
-        float T = tFin;
-        int last = inside ? lastIndex[pix] : 0;
-        float gA = inside ? gradAlpha[pix] : 0f;
-        float gD = inside ? gradDepth[pix] : 0f;
-        float accD = 0f;
-        if (inside) for (int c = 0; c < nc; c++) accum[pix * nc + c] = tFin * background[c];
+        for (int k = 0; k < perThread; k++)
+        {
+            int local = lane + k * threads;
+            int col = tileX0 + local % TileSize, row = tileY0 + local / TileSize;
+            if (col >= p.Width || row >= p.Height) continue;
+            int pix = row * p.Width + col;
+            float tFin = finalT[pix];
+            scratchT[pix] = tFin; scratchD[pix] = 0f;
+            for (int c = 0; c < nc; c++) accum[pix * nc + c] = tFin * background[c];
+        }
 
-        int rounds = (total + GroupSize - 1) / GroupSize;
+        int rounds = (total + threads - 1) / threads;
         for (int r = 0; r < rounds; r++)
         {
-            // Batch r holds list positions total-1-(r·256 + j), j = 0..255 (back to front).
-            int pos = total - 1 - (r * GroupSize + Group.IdxX);
+            // Batch r holds list positions total-1-(r·threads + j) (back to front).
+            int pos = total - 1 - (r * threads + lane);
             Group.Barrier();
             if (pos >= 0)
             {
                 int g = ids[start + pos];
-                sId[Group.IdxX] = g;
-                sX[Group.IdxX] = mean2d[2 * g]; sY[Group.IdxX] = mean2d[2 * g + 1];
-                sA[Group.IdxX] = conic[3 * g]; sB[Group.IdxX] = conic[3 * g + 1]; sC[Group.IdxX] = conic[3 * g + 2];
-                sO[Group.IdxX] = opacities[g];
+                sId[lane] = g;
+                sX[lane] = mean2d[2 * g]; sY[lane] = mean2d[2 * g + 1];
+                sA[lane] = conic[3 * g]; sB[lane] = conic[3 * g + 1]; sC[lane] = conic[3 * g + 2];
+                sO[lane] = opacities[g];
             }
             Group.Barrier();
-            int batch = XMath.Min(GroupSize, total - r * GroupSize);
-            for (int j = 0; j < batch; j++)
+            int batch = XMath.Min(threads, total - r * threads);
+            for (int k = 0; k < perThread; k++)
             {
-                int position = total - 1 - (r * GroupSize + j);
-                if (!inside || position >= last) continue;
-                float dx = sX[j] - pxc, dy = sY[j] - pyc;
-                float power = -0.5f * (sA[j] * dx * dx + sC[j] * dy * dy) - sB[j] * dx * dy;
-                if (power > 0f) continue;
-                float gauss = XMath.Exp(power);
-                float raw = sO[j] * gauss;
-                float alpha = XMath.Min(0.99f, raw);
-                if (alpha < 1f / 255f) continue;
-                int g = sId[j];
-                float oneMinus = 1f - alpha;
-                float tBefore = T / oneMinus;
-                float w = alpha * tBefore;
-                float gAlpha = 0f;
-                for (int c = 0; c < nc; c++)
+                int local = lane + k * threads;
+                int col = tileX0 + local % TileSize, row = tileY0 + local / TileSize;
+                if (col >= p.Width || row >= p.Height) continue;
+                int pix = row * p.Width + col;
+                int last = lastIndex[pix];
+                if (total - 1 - r * threads - (batch - 1) >= last) continue; // nothing of this batch was blended here
+                float pxc = col + 0.5f, pyc = row + 0.5f;
+                float tFin = finalT[pix];
+                float T = scratchT[pix], accD = scratchD[pix];
+                float gA = gradAlpha[pix], gD = gradDepth[pix];
+                for (int j = 0; j < batch; j++)
                 {
-                    float gc = gradColor[pix * nc + c];
-                    float cg = colors[g * nc + c];
-                    float acc = accum[pix * nc + c];
-                    gAlpha += gc * (cg * tBefore - acc / oneMinus);
-                    accum[pix * nc + c] = acc + cg * w;
-                    Atomic.Add(ref gColors[g * nc + c], w * gc);
+                    int position = total - 1 - (r * threads + j);
+                    if (position >= last) continue;
+                    float dx = sX[j] - pxc, dy = sY[j] - pyc;
+                    float power = -0.5f * (sA[j] * dx * dx + sC[j] * dy * dy) - sB[j] * dx * dy;
+                    if (power > 0f) continue;
+                    float gauss = XMath.Exp(power);
+                    float raw = sO[j] * gauss;
+                    float alpha = XMath.Min(0.99f, raw);
+                    if (alpha < 1f / 255f) continue;
+                    int g = sId[j];
+                    float oneMinus = 1f - alpha;
+                    float tBefore = T / oneMinus;
+                    float w = alpha * tBefore;
+                    float gAlpha = 0f;
+                    for (int c = 0; c < nc; c++)
+                    {
+                        float gc = gradColor[pix * nc + c];
+                        float cg = colors[g * nc + c];
+                        float acc = accum[pix * nc + c];
+                        gAlpha += gc * (cg * tBefore - acc / oneMinus);
+                        accum[pix * nc + c] = acc + cg * w;
+                        Atomic.Add(ref gColors[g * nc + c], w * gc);
+                    }
+                    float z = depth[g];
+                    gAlpha += gD * (z * tBefore - accD / oneMinus);
+                    accD += z * w;
+                    Atomic.Add(ref gDepth[g], w * gD);
+                    gAlpha += gA * tFin / oneMinus;
+                    T = tBefore;
+                    if (raw > 0.99f) continue; // the clamp has zero gradient
+                    Atomic.Add(ref gOpacity[g], gauss * gAlpha);
+                    float gPower = alpha * gAlpha;
+                    Atomic.Add(ref gMean2d[2 * g], gPower * (-sA[j] * dx - sB[j] * dy));
+                    Atomic.Add(ref gMean2d[2 * g + 1], gPower * (-sC[j] * dy - sB[j] * dx));
+                    Atomic.Add(ref gConic[3 * g], gPower * (-0.5f * dx * dx));
+                    Atomic.Add(ref gConic[3 * g + 1], gPower * (-dx * dy));
+                    Atomic.Add(ref gConic[3 * g + 2], gPower * (-0.5f * dy * dy));
                 }
-                float z = depth[g];
-                gAlpha += gD * (z * tBefore - accD / oneMinus);
-                accD += z * w;
-                Atomic.Add(ref gDepth[g], w * gD);
-                gAlpha += gA * tFin / oneMinus;
-                T = tBefore;
-                if (raw > 0.99f) continue; // the clamp has zero gradient
-                Atomic.Add(ref gOpacity[g], gauss * gAlpha);
-                float gPower = alpha * gAlpha;
-                Atomic.Add(ref gMean2d[2 * g], gPower * (-sA[j] * dx - sB[j] * dy));
-                Atomic.Add(ref gMean2d[2 * g + 1], gPower * (-sC[j] * dy - sB[j] * dx));
-                Atomic.Add(ref gConic[3 * g], gPower * (-0.5f * dx * dx));
-                Atomic.Add(ref gConic[3 * g + 1], gPower * (-dx * dy));
-                Atomic.Add(ref gConic[3 * g + 2], gPower * (-0.5f * dy * dy));
+                scratchT[pix] = T; scratchD[pix] = accD;
             }
         }
     }
