@@ -2,6 +2,9 @@ using System.Reflection;
 using CoSeg.Cli;
 
 // `coseg`: the command-line front end of CoSeg.Core. Each command lives in Commands/ and is found by reflection.
+// Touch CoSeg.Core before anything loads libtorch so its OpenMP settings apply (see CoSeg.Common.OpenMpWaitPolicy).
+System.Runtime.CompilerServices.RuntimeHelpers.RunModuleConstructor(typeof(CoSeg.Geometry.Camera).Module.ModuleHandle);
+
 var commands = typeof(ICliCommand).Assembly.GetTypes()
     .Where(t => typeof(ICliCommand).IsAssignableFrom(t) && t is { IsInterface: false, IsAbstract: false })
     .Select(t => (ICliCommand)Activator.CreateInstance(t)!)
