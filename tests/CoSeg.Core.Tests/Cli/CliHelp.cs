@@ -5,9 +5,11 @@ namespace CoSeg.Tests.Cli;
 /// <summary>An option as printed by <c>coseg CMD --help</c>: "  --name VALUE   help text (required)".</summary>
 internal sealed partial record CliHelpOption(string Name, string? ValueName, string Help, bool Required)
 {
-    /// <summary>True for an option naming an existing input file or folder (value DIR/FILE/PATH, not an output).</summary>
-    public bool IsInputPath => ValueName is not null && PathValue().IsMatch(ValueName)
-                               && !Help.Contains("output", StringComparison.OrdinalIgnoreCase);
+    /// <summary>
+    /// True for an option naming an existing input file or folder: value DIR/FILE/PATH, and not an output (help text
+    /// starting "output…"/"write…"/"also write…" or saying "(created").
+    /// </summary>
+    public bool IsInputPath => ValueName is not null && PathValue().IsMatch(ValueName) && !OutputHelp().IsMatch(Help);
 
     /// <summary>Parses the "options:" block of a command's help text.</summary>
     public static IReadOnlyList<CliHelpOption> Parse(string help)
@@ -26,6 +28,9 @@ internal sealed partial record CliHelpOption(string Name, string? ValueName, str
 
     [GeneratedRegex(@"^\s+--([a-z0-9][a-z0-9-]*)(?: (\S+))?\s{2,}(.*)$")]
     private static partial Regex OptionLine();
+
+    [GeneratedRegex(@"^(output|write|also write)|\(created", RegexOptions.IgnoreCase)]
+    private static partial Regex OutputHelp();
 
     [GeneratedRegex(@"^[A-Z_]*(DIR|FILE|PATH)$")]
     private static partial Regex PathValue();
