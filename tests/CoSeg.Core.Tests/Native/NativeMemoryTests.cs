@@ -1,18 +1,15 @@
 using CoSeg.Rendering;
+using CoSeg.Tests.Infrastructure;
 using static CoSeg.Tests.Native.NativeTestScenes;
 using static TorchSharp.torch;
 
 namespace CoSeg.Tests.Native;
 
-/// <summary>Runs alone (resident memory is process-wide, parallel tests would blur it).</summary>
-[CollectionDefinition("NativeMemory", DisableParallelization = true)]
-public sealed class NativeMemoryCollection;
-
 /// <summary>
 /// Many forward+backward calls must not grow the process's resident memory (native state and scratch reuse).
 /// A per-call leak of the saved state alone (tens of KiB) would add far more than the bound over 2000 calls.
 /// </summary>
-[Collection("NativeMemory")]
+[Collection(ResidentMemoryCollection.Name)]
 public class NativeMemoryTests
 {
     private static long ResidentBytes()

@@ -89,27 +89,6 @@ public sealed class ReconstructorTests
         Assert.Equal(1, scene.ShDegree);
         Assert.True(isfinite(scene.Means).all().item<bool>());
     }
-
-    [Fact]
-    public void Train_ResidentMemoryStaysFlat()
-    {
-        var data = TinyScenes.Data(2, 16);
-        using var start = TinyScenes.Start();
-        long at200 = 0, at2000 = 0;
-        var progress = new TinyScenes.SyncProgress(p =>
-        {
-            if (p.Iteration is 200 or 2000)
-            {
-                GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
-                using var proc = Process.GetCurrentProcess();
-                proc.Refresh();
-                if (p.Iteration == 200) at200 = proc.WorkingSet64; else at2000 = proc.WorkingSet64;
-            }
-        });
-        using var _ = Reconstructor.Train(start, data, TinyScenes.Options(2000), progress);
-        double growth = (at2000 - at200) / (double)at200;
-        Assert.True(growth < 0.10, $"resident memory grew {growth:P1} between iterations 200 ({at200 >> 20} MiB) and 2000 ({at2000 >> 20} MiB)");
-    }
 }
 
 public sealed class ReconstructorDatasetTests
@@ -151,5 +130,31 @@ public sealed class ReconstructorScheduleTests
         Assert.True(kept.OpacityLogits.sigmoid().max().item<float>() > 0.05f, "no reset expected near the end");
         using var reset = Reconstructor.Train(start, data, opts with { MinIterationsAfterOpacityReset = 0 });
         Assert.True(reset.OpacityLogits.sigmoid().max().item<float>() < 0.05f, "with the guard off the reset at 18 leaves low opacities");
+    }
+}
+
+/// <summary>Resident memory stays flat over thousands of training iterations (runs alone, see ResidentMemoryCollection).</summary>
+[Collection(CoSeg.Tests.Infrastructure.ResidentMemoryCollection.Name)]
+public sealed class ReconstructorMemoryTests
+{
+    [Fact]
+    public void Train_ResidentMemoryStaysFlat()
+    {
+        var data = TinyScenes.Data(2, 16);
+        using var start = TinyScenes.Start();
+        long at200 = 0, at2000 = 0;
+        var progress = new TinyScenes.SyncProgress(p =>
+        {
+            if (p.Iteration is 200 or 2000)
+            {
+                GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
+                using var proc = Process.GetCurrentProcess();
+                proc.Refresh();
+                if (p.Iteration == 200) at200 = proc.WorkingSet64; else at2000 = proc.WorkingSet64;
+            }
+        });
+        using var _ = Reconstructor.Train(start, data, TinyScenes.Options(2000), progress);
+        double growth = (at2000 - at200) / (double)at200;
+        Assert.True(growth < 0.10, $"resident memory grew {growth:P1} between iterations 200 ({at200 >> 20} MiB) and 2000 ({at2000 >> 20} MiB)");
     }
 }
