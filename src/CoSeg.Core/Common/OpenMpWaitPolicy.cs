@@ -13,7 +13,10 @@ namespace CoSeg.Common;
 /// </summary>
 internal static partial class OpenMpWaitPolicy
 {
+    // CA2255: a library module initializer is deliberate here — it must run before libtorch's OpenMP runtime loads.
+#pragma warning disable CA2255
     [ModuleInitializer]
+#pragma warning restore CA2255
     internal static void Apply()
     {
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return;
