@@ -7,21 +7,28 @@ using static TorchSharp.torch;
 namespace CoSeg.Tests.Rendering;
 
 /// <summary>
-/// The ILGPU backend (CPU accelerator here) against the dense reference. Errors are relative norms ‖a−b‖/‖b‖ per tensor.
+/// The ILGPU backend (CPU accelerator here) against the dense reference, with both blending kernels: the
+/// one-thread-per-tile kernels the CPU accelerator uses and the shared-memory tile-group kernels GPUs use. Errors are
+/// relative norms ‖a−b‖/‖b‖ per tensor.
 /// </summary>
 public class IlgpuRasterizerTests(ITestOutputHelper output)
 {
-    private static IRasterizerBackend Ilgpu => RasterizerBackends.Get("ilgpu");
+    private static readonly Lazy<CoSeg.Rendering.Ilgpu.IlgpuRasterizer> GroupKernels = new(() => new() { UseGroupKernels = true });
+
+    private static IRasterizerBackend Backend(bool groupKernels) => groupKernels ? GroupKernels.Value : RasterizerBackends.Get("ilgpu");
 
     [Theory]
-    [InlineData(64, 64, 300, 3, 1)]
-    [InlineData(53, 37, 200, 5, 2)]
-    public void Forward_matches_reference(int w, int h, int n, int channels, int seed)
+    [InlineData(64, 64, 300, 3, 1, false)]
+    [InlineData(53, 37, 200, 5, 2, false)]
+    [InlineData(64, 64, 300, 3, 1, true)]
+    [InlineData(53, 37, 200, 5, 2, true)]
+    public void Forward_matches_reference(int w, int h, int n, int channels, int seed, bool groupKernels)
     {
+        var ilgpu = Backend(groupKernels);
         var cam = RasterTestScenes.Camera(w, h);
         var x = RasterTestScenes.Random(n, channels, seed);
         var settings = new RasterSettings { Background = Enumerable.Range(0, channels).Select(i => 0.1f * i).ToArray() };
-        using var a = Ilgpu.Forward(x, cam, settings);
+        using var a = ilgpu.Forward(x, cam, settings);
         using var b = new ReferenceRasterizer().Forward(x, cam, settings);
         long radiiMismatch = a.Radii.ne(b.Radii).sum().item<long>();
         Assert.True(radiiMismatch == 0, $"{radiiMismatch} radii differ");
@@ -34,20 +41,23 @@ public class IlgpuRasterizerTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(64, 64, 300, 3, 4)]
-    [InlineData(53, 37, 150, 4, 5)]
-    public void Gradients_match_reference_autograd(int w, int h, int n, int channels, int seed)
+    [InlineData(64, 64, 300, 3, 4, false)]
+    [InlineData(53, 37, 150, 4, 5, false)]
+    [InlineData(64, 64, 300, 3, 4, true)]
+    [InlineData(53, 37, 150, 4, 5, true)]
+    public void Gradients_match_reference_autograd(int w, int h, int n, int channels, int seed, bool groupKernels)
     {
+        var ilgpu = Backend(groupKernels);
         var cam = RasterTestScenes.Camera(w, h);
         var x = RasterTestScenes.Random(n, channels, seed);
         var settings = new RasterSettings { Background = Enumerable.Range(0, channels).Select(i => 0.3f).ToArray() };
         using var gC = torch.randn(h, w, channels, generator: torch.manual_seed(seed));
         using var gA = torch.randn(h, w, generator: torch.manual_seed(seed + 1));
         using var gD = torch.randn(h, w, generator: torch.manual_seed(seed + 2));
-        using var fa = Ilgpu.Forward(x, cam, settings);
+        using var fa = ilgpu.Forward(x, cam, settings);
         var reference = new ReferenceRasterizer();
         using var fb = reference.Forward(x, cam, settings);
-        using var ga = Ilgpu.Backward(x, cam, settings, fa, gC, gA, gD);
+        using var ga = ilgpu.Backward(x, cam, settings, fa, gC, gA, gD);
         using var gb = reference.Backward(x, cam, settings, fb, gC, gA, gD);
         var pairs = new (Tensor A, Tensor B, string Name)[]
         {

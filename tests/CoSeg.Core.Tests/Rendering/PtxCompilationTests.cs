@@ -14,7 +14,8 @@ public class PtxCompilationTests
     public static TheoryData<string, int> Cases()
     {
         var data = new TheoryData<string, int>();
-        foreach (var k in new[] { "Project", "EmitKeys", "TileRanges", "RasterizeForward", "RasterizeBackward", "ProjectBackward", "Unproject" })
+        foreach (var k in new[] { "Project", "EmitKeys", "TileRanges", "RasterizeForward", "RasterizeBackward", "ProjectBackward", "Unproject",
+                                  "TileSerialKernels.Forward", "TileSerialKernels.Backward" })
             foreach (var sm in new[] { 80, 90 }) data.Add(k, sm);
         return data;
     }
@@ -26,7 +27,9 @@ public class PtxCompilationTests
         using var context = Context.Create(b => b.EnableAlgorithms().Optimize(OptimizationLevel.O1));
         var arch = sm == 80 ? CudaArchitecture.SM_80 : CudaArchitecture.SM_90;
         using var backend = new PTXBackend(context, new CudaCapabilityContext(arch), arch, sm == 80 ? CudaInstructionSet.ISA_78 : CudaInstructionSet.ISA_83, null);
-        var method = typeof(RasterKernels).GetMethod(kernel, BindingFlags.Public | BindingFlags.Static)!;
+        var method = kernel.StartsWith("TileSerialKernels.", StringComparison.Ordinal)
+            ? typeof(TileSerialKernels).GetMethod(kernel["TileSerialKernels.".Length..], BindingFlags.Public | BindingFlags.Static)!
+            : typeof(RasterKernels).GetMethod(kernel, BindingFlags.Public | BindingFlags.Static)!;
         bool grouped = kernel.StartsWith("Rasterize", StringComparison.Ordinal);
         var entry = grouped ? EntryPointDescription.FromExplicitlyGroupedKernel(method) : EntryPointDescription.FromImplicitlyGroupedKernel(method);
         var compiled = backend.Compile(entry, new KernelSpecialization(RasterKernels.GroupSize, null));
@@ -37,6 +40,6 @@ public class PtxCompilationTests
         Assert.True(target.Contains("sm_80", StringComparison.Ordinal) || target.Contains($"sm_{sm}", StringComparison.Ordinal), $"unexpected target line '{target}'");
         Assert.Contains(".entry", ptx);
         if (grouped) Assert.Contains("bar.", ptx);                  // barriers survived
-        if (kernel is "RasterizeBackward" or "Unproject") Assert.True(ptx.Contains("atom.", StringComparison.Ordinal) || ptx.Contains("red.", StringComparison.Ordinal), "no atomics in the PTX");
+        if (kernel is "RasterizeBackward" or "Unproject" or "TileSerialKernels.Backward") Assert.True(ptx.Contains("atom.", StringComparison.Ordinal) || ptx.Contains("red.", StringComparison.Ordinal), "no atomics in the PTX");
     }
 }

@@ -19,19 +19,21 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
     private readonly IlgpuDevice _device;
     private readonly BufferPool _pool;
     private readonly object _gate = new();
-    private readonly Action<Index1D, KernelParams, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+    private readonly Action<Index1D, GridStride, KernelParams, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
         ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<int>> _project;
-    private readonly Action<Index1D, KernelParams, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<ulong>, ArrayView<int>> _emit;
-    private readonly Action<Index1D, int, ArrayView<ulong>, ArrayView<int>> _ranges;
+    private readonly Action<Index1D, GridStride, KernelParams, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<ulong>, ArrayView<int>> _emit;
+    private readonly Action<Index1D, GridStride, int, ArrayView<ulong>, ArrayView<int>> _ranges;
     private readonly Action<KernelConfig, KernelParams, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
         ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>> _forward;
     private readonly Action<KernelConfig, KernelParams, RasterKernels.SplatViews, RasterKernels.BackwardViews> _backward;
-    private readonly Action<Index1D, KernelParams, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>,
+    private readonly Action<Index1D, GridStride, KernelParams, RasterKernels.SplatViews, TileSerialKernels.ForwardViews> _forwardSerial;
+    private readonly Action<Index1D, GridStride, KernelParams, RasterKernels.SplatViews, RasterKernels.BackwardViews, ArrayView<float>> _backwardSerial;
+    private readonly Action<Index1D, GridStride, KernelParams, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>,
         ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> _projectBackward;
-    private readonly Action<Index1D, KernelParams, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+    private readonly Action<Index1D, GridStride, KernelParams, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
         ArrayView<int>, ArrayView<float>, int, ArrayView<float>, ArrayView<float>> _unproject;
-    private readonly Action<Index1D, ShParams, ArrayView<float>, ArrayView<float>, ArrayView<float>> _shForward;
-    private readonly Action<Index1D, ShParams, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> _shBackward;
+    private readonly Action<Index1D, GridStride, ShParams, ArrayView<float>, ArrayView<float>, ArrayView<float>> _shForward;
+    private readonly Action<Index1D, GridStride, ShParams, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> _shBackward;
     // Created on first use: the CPU accelerator normally scans and sorts on the host.
     private readonly Lazy<Scan<int, Stride1D.Dense, Stride1D.Dense>> _scan;
     private readonly Lazy<RadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense>> _sort40, _sort44, _sort48, _sort64;
@@ -43,20 +45,23 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
         _device = device;
         var acc = device.Accelerator;
         _pool = new BufferPool(acc);
-        _project = acc.LoadAutoGroupedStreamKernel<Index1D, KernelParams, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        _project = acc.LoadAutoGroupedStreamKernel<Index1D, GridStride, KernelParams, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<int>>(RasterKernels.Project);
-        _emit = acc.LoadAutoGroupedStreamKernel<Index1D, KernelParams, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>,
+        _emit = acc.LoadAutoGroupedStreamKernel<Index1D, GridStride, KernelParams, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<float>,
             ArrayView<ulong>, ArrayView<int>>(RasterKernels.EmitKeys);
-        _ranges = acc.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<ulong>, ArrayView<int>>(RasterKernels.TileRanges);
+        _ranges = acc.LoadAutoGroupedStreamKernel<Index1D, GridStride, int, ArrayView<ulong>, ArrayView<int>>(RasterKernels.TileRanges);
         _forward = acc.LoadStreamKernel<KernelParams, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>>(RasterKernels.RasterizeForward);
         _backward = acc.LoadStreamKernel<KernelParams, RasterKernels.SplatViews, RasterKernels.BackwardViews>(RasterKernels.RasterizeBackward);
-        _projectBackward = acc.LoadAutoGroupedStreamKernel<Index1D, KernelParams, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>,
+        _forwardSerial = acc.LoadAutoGroupedStreamKernel<Index1D, GridStride, KernelParams, RasterKernels.SplatViews, TileSerialKernels.ForwardViews>(TileSerialKernels.Forward);
+        _backwardSerial = acc.LoadAutoGroupedStreamKernel<Index1D, GridStride, KernelParams, RasterKernels.SplatViews, RasterKernels.BackwardViews, ArrayView<float>>(TileSerialKernels.Backward);
+        UseGroupKernels = !device.IsCpu;
+        _projectBackward = acc.LoadAutoGroupedStreamKernel<Index1D, GridStride, KernelParams, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>,
             ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(RasterKernels.ProjectBackward);
-        _unproject = acc.LoadAutoGroupedStreamKernel<Index1D, KernelParams, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>,
+        _unproject = acc.LoadAutoGroupedStreamKernel<Index1D, GridStride, KernelParams, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>,
             ArrayView<float>, ArrayView<int>, ArrayView<float>, int, ArrayView<float>, ArrayView<float>>(RasterKernels.Unproject);
-        _shForward = acc.LoadAutoGroupedStreamKernel<Index1D, ShParams, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ShKernels.Forward);
-        _shBackward = acc.LoadAutoGroupedStreamKernel<Index1D, ShParams, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        _shForward = acc.LoadAutoGroupedStreamKernel<Index1D, GridStride, ShParams, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ShKernels.Forward);
+        _shBackward = acc.LoadAutoGroupedStreamKernel<Index1D, GridStride, ShParams, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             ArrayView<float>>(ShKernels.Backward);
         _scan = new(() => acc.CreateScan<int, Stride1D.Dense, Stride1D.Dense, AddInt32>(ScanKind.Exclusive));
         _sort40 = new(() => acc.CreateRadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense, TileKeySort40>());
@@ -90,17 +95,21 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
     {
         lock (_gate)
         {
+            var sw0 = System.Diagnostics.Stopwatch.StartNew();
             var p = KernelParams.Create(camera, settings, inputs.Channels, _device.ThreadsPerTile);
             int hw = p.Width * p.Height, nc = p.Channels;
             using var outColor = _pool.Rent<float>((long)hw * nc);
             using var outDepth = _pool.Rent<float>(hw);
+            Trace("rent", sw0);
             var state = RunForward(inputs, p, settings, outColor, outDepth);
+            Trace("runforward", sw0);
             var dev = inputs.Means.device;
             var colors = Download(outColor, (long)hw * nc).reshape(p.Height, p.Width, nc);
             using var t = Download(state.FinalT, hw);
             var alpha = (1 - t).reshape(p.Height, p.Width);
             var depth = Download(outDepth, hw).reshape(p.Height, p.Width);
             var radii = DownloadInt(state.Radii, state.N);
+            Trace("download", sw0);
             return new RasterForward(ToDevice(colors, dev), ToDevice(alpha, dev), ToDevice(depth, dev), ToDevice(radii, dev), state);
         }
     }
@@ -151,8 +160,14 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
                     Accum = accum.View, GMean2d = gMean2d.View, GConic = gConic.View, GOpacity = gOpac.View, GColors = gCol.View, GDepth = gZ.View,
                     ScratchT = scratchT.View, ScratchDepth = scratchD.View,
                 };
-                _backward(new KernelConfig(numTiles, p.ThreadsPerTile), p, sv, bv);
-                _projectBackward((int)n, p, s.Means.View, s.Scales.View, s.Quats.View, s.Radii.View, gMean2d.View, gConic.View, gZ.View,
+                if (UseGroupKernels) _backward(new KernelConfig(numTiles, p.ThreadsPerTile), p, sv, bv);
+                else
+                {
+                    using var colorScratch = _pool.Rent<float>((long)numTiles * nc);
+                    _backwardSerial(Launch(numTiles, out var tileRange), tileRange, p, sv, bv, colorScratch.View);
+                    acc.Synchronize();
+                }
+                _projectBackward(Launch(n, out var pbRange), pbRange, p, s.Means.View, s.Scales.View, s.Quats.View, s.Radii.View, gMean2d.View, gConic.View, gZ.View,
                                  gMeans.View, gScales.View, gQuats.View);
                 acc.Synchronize();
             }
@@ -183,7 +198,7 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
             fSums.View.MemSetToZero(); wSums.View.MemSetToZero();
             if (n > 0)
             {
-                _unproject(hw, p, state.Ranges.View, state.Ids.View, state.Mean2d.View, state.Conic.View, state.Opacity.View,
+                _unproject(Launch(hw, out var pixRange), pixRange, p, state.Ranges.View, state.Ids.View, state.Mean2d.View, state.Conic.View, state.Opacity.View,
                            state.Last.View, feats.View, fc, fSums.View, wSums.View);
                 _device.Accelerator.Synchronize();
             }
@@ -206,7 +221,7 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
             using var o = _pool.Rent<float>(3 * n);
             Upload(means, m, 3 * n, "means");
             Upload(sh, c, n * k * 3, "shCoefficients");
-            if (n > 0) { _shForward((int)n, sp, m.View, c.View, o.View); _device.Accelerator.Synchronize(); }
+            if (n > 0) { _shForward(Launch(n, out var shRange), shRange, sp, m.View, c.View, o.View); _device.Accelerator.Synchronize(); }
             return ToDevice(Download(o, 3 * n).reshape(n, 3), means.device);
         }
     }
@@ -227,7 +242,7 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
             Upload(means, m, 3 * n, "means");
             Upload(sh, c, n * k * 3, "shCoefficients");
             Upload(gradColors, g, 3 * n, "gradColors");
-            if (n > 0) { _shBackward((int)n, sp, m.View, c.View, g.View, gs.View, gm.View); _device.Accelerator.Synchronize(); }
+            if (n > 0) { _shBackward(Launch(n, out var shRange), shRange, sp, m.View, c.View, g.View, gs.View, gm.View); _device.Accelerator.Synchronize(); }
             return (ToDevice(Download(gs, n * k * 3).reshape(n, k, 3), sh.device), ToDevice(Download(gm, 3 * n).reshape(n, 3), means.device));
         }
     }
@@ -248,6 +263,7 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
             FinalT = _pool.Rent<float>(hw), Radii = _pool.Rent<int>(n), Ranges = _pool.Rent<int>(2L * numTiles),
             Ids = _pool.Rent<int>(0), Last = _pool.Rent<int>(hw),
         };
+        var swu = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             Upload(inputs.Means, state.Means, 3 * n, "means");
@@ -259,6 +275,7 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
             if (bg.Length != nc) throw new ArgumentException($"RasterSettings.Background has {bg.Length} values but there are {nc} channels.", nameof(settings));
             state.Background.View.SubView(0, nc).CopyFromCPU(bg);
             state.Ranges.View.MemSetToZero();
+            Trace("upload", swu);
 
             long total = 0;
             if (n > 0)
@@ -267,7 +284,7 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
                 using var tiles = _pool.Rent<int>(n);
                 using var offsets = _pool.Rent<int>(n);
                 var sw = System.Diagnostics.Stopwatch.StartNew();
-                _project((int)n, p, state.Means.View, state.Scales.View, state.Quats.View, state.Mean2d.View, state.Conic.View,
+                _project(Launch(n, out var projectRange), projectRange, p, state.Means.View, state.Scales.View, state.Quats.View, state.Mean2d.View, state.Conic.View,
                          state.Depth.View, state.Radii.View, rect.View, tiles.View);
                 total = ExclusiveScan(tiles, offsets, n);
                 Trace("project+scan", sw);
@@ -277,11 +294,11 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
                     state.Ids.Dispose();
                     state.Ids = _pool.Rent<int>(total);
                     using var keys = _pool.Rent<ulong>(total);
-                    _emit((int)n, p, rect.View, tiles.View, offsets.View, state.Depth.View, keys.View, state.Ids.View);
+                    _emit(Launch(n, out var emitRange), emitRange, p, rect.View, tiles.View, offsets.View, state.Depth.View, keys.View, state.Ids.View);
                     acc.Synchronize(); Trace("emit", sw);
                     Sort(keys, state.Ids, total, numTiles);
                     acc.Synchronize(); Trace($"sort {total}", sw);
-                    _ranges((int)total, (int)total, keys.View, state.Ranges.View);
+                    _ranges(Launch(total, out var pairRange), pairRange, (int)total, keys.View, state.Ranges.View);
                 }
             }
             else
@@ -290,9 +307,25 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
             }
             var swf = System.Diagnostics.Stopwatch.StartNew();
             using var doneFlags = _pool.Rent<int>(hw);
-            _forward(new KernelConfig(numTiles, p.ThreadsPerTile), p, state.Ranges.View, state.Ids.View, state.Mean2d.View,
-                     state.Conic.View, state.Opacity.View, state.Depth.View, state.Colors.View, state.Background.View,
-                     outColor.View, state.FinalT.View, outDepth.View, state.Last.View, doneFlags.View);
+            if (UseGroupKernels)
+            {
+                _forward(new KernelConfig(numTiles, p.ThreadsPerTile), p, state.Ranges.View, state.Ids.View, state.Mean2d.View,
+                         state.Conic.View, state.Opacity.View, state.Depth.View, state.Colors.View, state.Background.View,
+                         outColor.View, state.FinalT.View, outDepth.View, state.Last.View, doneFlags.View);
+            }
+            else
+            {
+                var sv = new RasterKernels.SplatViews
+                {
+                    Ranges = state.Ranges.View, Ids = state.Ids.View, Mean2d = state.Mean2d.View, Conic = state.Conic.View,
+                    Opacity = state.Opacity.View, Depth = state.Depth.View, Colors = state.Colors.View, Background = state.Background.View,
+                };
+                var fv = new TileSerialKernels.ForwardViews
+                {
+                    OutColor = outColor.View, OutT = state.FinalT.View, OutDepth = outDepth.View, OutLast = state.Last.View, Done = doneFlags.View,
+                };
+                _forwardSerial(Launch(numTiles, out var tileRange), tileRange, p, sv, fv);
+            }
             acc.Synchronize();
             Trace("rasterize", swf);
             return state;
@@ -302,6 +335,13 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
             state.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Threads to launch for a grid-stride kernel over <paramref name="count"/> elements, and its range.</summary>
+    private int Launch(long count, out GridStride range)
+    {
+        range = GridStride.For(count, _device.IsCpu, out int launch);
+        return launch;
     }
 
     private static readonly bool Tracing = Environment.GetEnvironmentVariable("COSEG_RASTER_TRACE") == "1";
@@ -320,6 +360,13 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
     internal bool UseAcceleratorSort { get; set; }
 
     private bool HostSort => _device.IsCpu && !UseAcceleratorSort;
+
+    /// <summary>
+    /// Blend with the shared-memory tile-group kernels (what GPUs run; the default there) instead of the one-thread-per-tile
+    /// kernels (the CPU accelerator's default, where group barriers are OS-thread synchronisations). Tests switch it on to
+    /// run the GPU kernels on the CPU accelerator.
+    /// </summary>
+    internal bool UseGroupKernels { get; set; }
 
     /// <summary>Exclusive scan of per-Gaussian tile counts; returns the total.</summary>
     private long ExclusiveScan(BufferPool.Lease<int> tiles, BufferPool.Lease<int> offsets, long n)

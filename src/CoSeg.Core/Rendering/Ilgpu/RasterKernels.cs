@@ -120,7 +120,14 @@ internal static class RasterKernels
     /// <summary>
     /// Per Gaussian: 2D mean, conic, depth, radius, tile rectangle [x0,y0,x1,y1) and tile count (0 when culled).
     /// </summary>
-    public static void Project(Index1D i, KernelParams p, ArrayView<float> means, ArrayView<float> scales, ArrayView<float> quats,
+    public static void Project(Index1D index, GridStride range, KernelParams p, ArrayView<float> means, ArrayView<float> scales, ArrayView<float> quats,
+                               ArrayView<float> mean2d, ArrayView<float> conic, ArrayView<float> depth,
+                               ArrayView<int> radii, ArrayView<int> rect, ArrayView<int> tiles)
+    {
+        for (int i = index; i < range.Count; i += range.Stride) ProjectAt(i, p, means, scales, quats, mean2d, conic, depth, radii, rect, tiles);
+    }
+
+    private static void ProjectAt(int i, KernelParams p, ArrayView<float> means, ArrayView<float> scales, ArrayView<float> quats,
                                ArrayView<float> mean2d, ArrayView<float> conic, ArrayView<float> depth,
                                ArrayView<int> radii, ArrayView<int> rect, ArrayView<int> tiles)
     {
@@ -155,7 +162,13 @@ internal static class RasterKernels
     // ---- bin ----
 
     /// <summary>Writes one (tile ≪ 32 | depth bits, id) pair per touched tile at the Gaussian's scanned offset.</summary>
-    public static void EmitKeys(Index1D i, KernelParams p, ArrayView<int> rect, ArrayView<int> tiles, ArrayView<int> offsets,
+    public static void EmitKeys(Index1D index, GridStride range, KernelParams p, ArrayView<int> rect, ArrayView<int> tiles, ArrayView<int> offsets,
+                                ArrayView<float> depth, ArrayView<ulong> keys, ArrayView<int> values)
+    {
+        for (int i = index; i < range.Count; i += range.Stride) EmitKeysAt(i, p, rect, tiles, offsets, depth, keys, values);
+    }
+
+    private static void EmitKeysAt(int i, KernelParams p, ArrayView<int> rect, ArrayView<int> tiles, ArrayView<int> offsets,
                                 ArrayView<float> depth, ArrayView<ulong> keys, ArrayView<int> values)
     {
         if (tiles[i] == 0) return;
@@ -174,7 +187,12 @@ internal static class RasterKernels
     }
 
     /// <summary>Per sorted pair: marks tile list boundaries; ranges holds [start, end) per tile (pre-zeroed).</summary>
-    public static void TileRanges(Index1D i, int count, ArrayView<ulong> keys, ArrayView<int> ranges)
+    public static void TileRanges(Index1D index, GridStride range, int count, ArrayView<ulong> keys, ArrayView<int> ranges)
+    {
+        for (int i = index; i < range.Count; i += range.Stride) TileRangesAt(i, count, keys, ranges);
+    }
+
+    private static void TileRangesAt(int i, int count, ArrayView<ulong> keys, ArrayView<int> ranges)
     {
         int tile = (int)(keys[i] >> 32);
         if (i == 0) ranges[2 * tile] = 0;
@@ -409,7 +427,14 @@ internal static class RasterKernels
     // ---- project backward ----
 
     /// <summary>Chains dL/d(mean2d, conic, depth) back to means, scales and the unnormalised quaternions.</summary>
-    public static void ProjectBackward(Index1D i, KernelParams p, ArrayView<float> means, ArrayView<float> scales, ArrayView<float> quats,
+    public static void ProjectBackward(Index1D index, GridStride range, KernelParams p, ArrayView<float> means, ArrayView<float> scales, ArrayView<float> quats,
+                                       ArrayView<int> radii, ArrayView<float> gMean2d, ArrayView<float> gConic, ArrayView<float> gDepth,
+                                       ArrayView<float> outMeans, ArrayView<float> outScales, ArrayView<float> outQuats)
+    {
+        for (int i = index; i < range.Count; i += range.Stride) ProjectBackwardAt(i, p, means, scales, quats, radii, gMean2d, gConic, gDepth, outMeans, outScales, outQuats);
+    }
+
+    private static void ProjectBackwardAt(int i, KernelParams p, ArrayView<float> means, ArrayView<float> scales, ArrayView<float> quats,
                                        ArrayView<int> radii, ArrayView<float> gMean2d, ArrayView<float> gConic, ArrayView<float> gDepth,
                                        ArrayView<float> outMeans, ArrayView<float> outScales, ArrayView<float> outQuats)
     {
@@ -483,7 +508,15 @@ internal static class RasterKernels
     /// Per pixel: replays the forward blend and adds w·F_p to featureSums[g] and w to weightSums[g] for every Gaussian
     /// blended there, w = α·T.
     /// </summary>
-    public static void Unproject(Index1D pix, KernelParams p, ArrayView<int> ranges, ArrayView<int> ids,
+    public static void Unproject(Index1D index, GridStride range, KernelParams p, ArrayView<int> ranges, ArrayView<int> ids,
+                                 ArrayView<float> mean2d, ArrayView<float> conic, ArrayView<float> opacities,
+                                 ArrayView<int> lastIndex, ArrayView<float> features, int featureChannels,
+                                 ArrayView<float> featureSums, ArrayView<float> weightSums)
+    {
+        for (int pix = index; pix < range.Count; pix += range.Stride) UnprojectAt(pix, p, ranges, ids, mean2d, conic, opacities, lastIndex, features, featureChannels, featureSums, weightSums);
+    }
+
+    private static void UnprojectAt(int pix, KernelParams p, ArrayView<int> ranges, ArrayView<int> ids,
                                  ArrayView<float> mean2d, ArrayView<float> conic, ArrayView<float> opacities,
                                  ArrayView<int> lastIndex, ArrayView<float> features, int featureChannels,
                                  ArrayView<float> featureSums, ArrayView<float> weightSums)

@@ -71,7 +71,12 @@ internal static class ShKernels
     }
 
     /// <summary>Per Gaussian: RGB from its SH coefficients seen from the camera centre.</summary>
-    public static void Forward(Index1D i, ShParams p, ArrayView<float> means, ArrayView<float> sh, ArrayView<float> colors)
+    public static void Forward(Index1D index, GridStride range, ShParams p, ArrayView<float> means, ArrayView<float> sh, ArrayView<float> colors)
+    {
+        for (int i = index; i < range.Count; i += range.Stride) ForwardAt(i, p, means, sh, colors);
+    }
+
+    private static void ForwardAt(int i, ShParams p, ArrayView<float> means, ArrayView<float> sh, ArrayView<float> colors)
     {
         float vx = means[3 * i] - p.Cx, vy = means[3 * i + 1] - p.Cy, vz = means[3 * i + 2] - p.Cz;
         float len = XMath.Max(XMath.Sqrt(vx * vx + vy * vy + vz * vz), 1e-12f);
@@ -89,7 +94,13 @@ internal static class ShKernels
     /// Per Gaussian: dL/d(SH coefficients) and dL/d(mean) (through the view direction) from dL/d(colour); channels whose
     /// colour was clamped at 0 pass no gradient.
     /// </summary>
-    public static void Backward(Index1D i, ShParams p, ArrayView<float> means, ArrayView<float> sh, ArrayView<float> gradColors,
+    public static void Backward(Index1D index, GridStride range, ShParams p, ArrayView<float> means, ArrayView<float> sh, ArrayView<float> gradColors,
+                                ArrayView<float> gradSh, ArrayView<float> gradMeans)
+    {
+        for (int i = index; i < range.Count; i += range.Stride) BackwardAt(i, p, means, sh, gradColors, gradSh, gradMeans);
+    }
+
+    private static void BackwardAt(int i, ShParams p, ArrayView<float> means, ArrayView<float> sh, ArrayView<float> gradColors,
                                 ArrayView<float> gradSh, ArrayView<float> gradMeans)
     {
         float vx = means[3 * i] - p.Cx, vy = means[3 * i + 1] - p.Cy, vz = means[3 * i + 2] - p.Cz;
