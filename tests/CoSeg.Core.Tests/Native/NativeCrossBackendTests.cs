@@ -36,13 +36,22 @@ public class NativeCrossBackendTests
         var otherBackend = Other(other);
         using var fN = native.Forward(inputs, cam, settings);
         using var fO = otherBackend.Forward(inputs, cam, settings);
-        // vs ILGPU (both float32) a single pixel–Gaussian pair flipping at the 1/255 threshold moves alpha by ~1e-4 on
-        // seed 45; native is held to 1e-4 against the double-precision reference on that very scene
-        // (NativeForwardTests.ForwardMatchesDenseReference), so the ILGPU comparison allows 3e-4.
-        var tol = other == "ilgpu" ? 3e-4 : 1e-4;
-        Assert.True(RelErr(D(fN.Colors), D(fO.Colors)) < tol, $"colours {RelErr(D(fN.Colors), D(fO.Colors))}");
-        Assert.True(RelErr(D(fN.Alpha), D(fO.Alpha)) < tol, $"alpha {RelErr(D(fN.Alpha), D(fO.Alpha))}");
-        Assert.True(RelErr(D(fN.Depth), D(fO.Depth)) < tol, $"depth {RelErr(D(fN.Depth), D(fO.Depth))}");
+        if (other == "ilgpu")
+        {
+            // Both float32: a Gaussian whose alpha at a pixel lies within float rounding of the 1/255 cut-off can be
+            // blended by one backend and skipped by the other (seed 45 has one such pixel: Δalpha = 3e-3, and there
+            // native agrees with the double-precision reference to 3e-7). Allow at most one such pixel and hold every
+            // other pixel to 1e-4.
+            AssertMatchesExceptThresholdFlips(D(fN.Alpha), D(fO.Alpha), 1, 1, "alpha");
+            AssertMatchesExceptThresholdFlips(D(fN.Colors), D(fO.Colors), c, 1, "colours");
+            AssertMatchesExceptThresholdFlips(D(fN.Depth), D(fO.Depth), 1, 1, "depth");
+        }
+        else
+        {
+            Assert.True(RelErr(D(fN.Colors), D(fO.Colors)) < 1e-4, $"colours {RelErr(D(fN.Colors), D(fO.Colors))}");
+            Assert.True(RelErr(D(fN.Alpha), D(fO.Alpha)) < 1e-4, $"alpha {RelErr(D(fN.Alpha), D(fO.Alpha))}");
+            Assert.True(RelErr(D(fN.Depth), D(fO.Depth)) < 1e-4, $"depth {RelErr(D(fN.Depth), D(fO.Depth))}");
+        }
         using var gN = native.Backward(inputs, cam, settings, fN, gC, gA, gD);
         using var gO = otherBackend.Backward(inputs, cam, settings, fO, gC, gA, gD);
         var names = new[] { "Means", "Scales", "Quats", "Opacities", "Colors", "Means2d" };
@@ -53,6 +62,41 @@ public class NativeCrossBackendTests
             var err = RelErr(D(a[i]), D(b[i]));
             Assert.True(err < 1e-3, $"{names[i]} gradient rel err {err} vs {other}");
         }
+    }
+
+    /// <summary>
+    /// Relative error ≤ 1e-4 after removing at most <paramref name="maxFlips"/> pixels whose values differ by more than
+    /// 1e-4 of the image's largest value (pixels where one Gaussian sits exactly at the alpha cut-off).
+    /// </summary>
+    private static void AssertMatchesExceptThresholdFlips(double[] a, double[] b, int channels, int maxFlips, string what)
+    {
+        int pixels = a.Length / channels;
+        double scale = b.Select(Math.Abs).Max();
+        var flipped = Enumerable.Range(0, pixels)
+            .Where(p => Enumerable.Range(0, channels).Any(k => Math.Abs(a[p * channels + k] - b[p * channels + k]) > 1e-4 * scale)).ToHashSet();
+        Assert.True(flipped.Count <= maxFlips, $"{what}: {flipped.Count} pixels differ by more than 1e-4 (at most {maxFlips} allowed)");
+        var keep = Enumerable.Range(0, a.Length).Where(i => !flipped.Contains(i / channels)).ToArray();
+        double err = RelErr(keep.Select(i => a[i]).ToArray(), keep.Select(i => b[i]).ToArray());
+        Assert.True(err < 1e-4, $"{what}: rel err {err} on the other pixels");
+    }
+
+    /// <summary>Native against ILGPU on exactly the scenes of the ILGPU-vs-reference tests, strictly (1e-4, no exceptions).</summary>
+    [Theory]
+    [InlineData(64, 64, 300, 3, 1)]
+    [InlineData(53, 37, 200, 5, 2)]
+    public void ForwardMatchesIlgpuOnRasterizerTestScenes(int w, int h, int n, int channels, int seed)
+    {
+        using var scope = NewDisposeScope();
+        var cam = CoSeg.Tests.Rendering.RasterTestScenes.Camera(w, h);
+        var x = CoSeg.Tests.Rendering.RasterTestScenes.Random(n, channels, seed);
+        var settings = new RasterSettings { Background = Enumerable.Range(0, channels).Select(i => 0.1f * i).ToArray() };
+        using var a = NativeBackends.Get(false).Forward(x, cam, settings);
+        using var b = Ilgpu.Value.Forward(x, cam, settings);
+        Assert.True(b.Alpha.max().item<float>() > 0.5f, "scene should cover the image");
+        Assert.True(RelErr(D(a.Colors), D(b.Colors)) < 1e-4, $"colours {RelErr(D(a.Colors), D(b.Colors))}");
+        Assert.True(RelErr(D(a.Alpha), D(b.Alpha)) < 1e-4, $"alpha {RelErr(D(a.Alpha), D(b.Alpha))}");
+        Assert.True(RelErr(D(a.Depth), D(b.Depth)) < 1e-4, $"depth {RelErr(D(a.Depth), D(b.Depth))}");
+        Assert.Equal(D(b.Radii), D(a.Radii));
     }
 
     // (Unproject is compared with the dense double-precision weights in NativeUnprojectTests.)
