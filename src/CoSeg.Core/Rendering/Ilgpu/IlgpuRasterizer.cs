@@ -98,18 +98,21 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
             var sw0 = System.Diagnostics.Stopwatch.StartNew();
             var p = KernelParams.Create(camera, settings, inputs.Channels, _device.ThreadsPerTile);
             int hw = p.Width * p.Height, nc = p.Channels;
-            using var outColor = _pool.Rent<float>((long)hw * nc);
-            using var outDepth = _pool.Rent<float>(hw);
-            Trace("rent", sw0);
+            using var outColor = Output<float>((long)hw * nc, out var colorsFlat);
+            using var outDepth = Output<float>(hw, out var depthFlat);
             var state = RunForward(inputs, p, settings, outColor, outDepth);
-            Trace("runforward", sw0);
+            Trace("forward", sw0);
             var dev = inputs.Means.device;
-            var colors = Download(outColor, (long)hw * nc).reshape(p.Height, p.Width, nc);
-            using var t = Download(state.FinalT, hw);
+            Finish(outColor, colorsFlat); Finish(outDepth, depthFlat);
+            var colors = colorsFlat.reshape(p.Height, p.Width, nc);
+            var depth = depthFlat.reshape(p.Height, p.Width);
+            using var t = torch.empty(hw, dtype: ScalarType.Float32);
+            Finish(state.FinalT, t);
             var alpha = (1 - t).reshape(p.Height, p.Width);
-            var depth = Download(outDepth, hw).reshape(p.Height, p.Width);
-            var radii = DownloadInt(state.Radii, state.N);
-            Trace("download", sw0);
+            var radii = torch.empty(state.N, dtype: ScalarType.Int32);
+            Finish(state.Radii, radii);
+            colorsFlat.Dispose(); depthFlat.Dispose();
+            Trace("outputs", sw0);
             return new RasterForward(ToDevice(colors, dev), ToDevice(alpha, dev), ToDevice(depth, dev), ToDevice(radii, dev), state);
         }
     }
@@ -128,23 +131,20 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
             long n = s.N;
             int hw = p.Width * p.Height, nc = p.Channels;
             var dev = inputs.Means.device;
-            using var gColorIn = _pool.Rent<float>((long)hw * nc);
-            using var gAlphaIn = _pool.Rent<float>(hw);
-            using var gDepthIn = _pool.Rent<float>(hw);
+            using var gColorIn = Input(gradColors, (long)hw * nc, "gradColors");
+            using var gAlphaIn = gradAlpha is null ? Zeros(hw) : Input(gradAlpha, hw, "gradAlpha");
+            using var gDepthIn = gradDepth is null ? Zeros(hw) : Input(gradDepth, hw, "gradDepth");
             using var accum = _pool.Rent<float>((long)hw * nc);
             using var scratchT = _pool.Rent<float>(hw);
             using var scratchD = _pool.Rent<float>(hw);
-            using var gMean2d = _pool.Rent<float>(2 * n);
+            using var gMean2d = Output<float>(2 * n, out var gMean2dT);
             using var gConic = _pool.Rent<float>(3 * n);
-            using var gOpac = _pool.Rent<float>(n);
-            using var gCol = _pool.Rent<float>(n * nc);
+            using var gOpac = Output<float>(n, out var gOpacT);
+            using var gCol = Output<float>(n * nc, out var gColT);
             using var gZ = _pool.Rent<float>(n);
-            using var gMeans = _pool.Rent<float>(3 * n);
-            using var gScales = _pool.Rent<float>(3 * n);
-            using var gQuats = _pool.Rent<float>(4 * n);
-            Upload(gradColors, gColorIn, (long)hw * nc, "gradColors");
-            if (gradAlpha is null) gAlphaIn.View.MemSetToZero(); else Upload(gradAlpha, gAlphaIn, hw, "gradAlpha");
-            if (gradDepth is null) gDepthIn.View.MemSetToZero(); else Upload(gradDepth, gDepthIn, hw, "gradDepth");
+            using var gMeans = Output<float>(3 * n, out var gMeansT);
+            using var gScales = Output<float>(3 * n, out var gScalesT);
+            using var gQuats = Output<float>(4 * n, out var gQuatsT);
             foreach (var z in new[] { gMean2d, gConic, gOpac, gCol, gZ }) z.View.MemSetToZero();
             int numTiles = p.TilesX * p.TilesY;
             if (n > 0)
@@ -171,10 +171,11 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
                                  gMeans.View, gScales.View, gQuats.View);
                 acc.Synchronize();
             }
+            else acc.Synchronize(); // the memsets
+            Finish(gMeans, gMeansT); Finish(gScales, gScalesT); Finish(gQuats, gQuatsT); Finish(gOpac, gOpacT); Finish(gCol, gColT); Finish(gMean2d, gMean2dT);
             return new RasterGradients(
-                ToDevice(Download(gMeans, 3 * n).reshape(n, 3), dev), ToDevice(Download(gScales, 3 * n).reshape(n, 3), dev),
-                ToDevice(Download(gQuats, 4 * n).reshape(n, 4), dev), ToDevice(Download(gOpac, n), dev),
-                ToDevice(Download(gCol, n * nc).reshape(n, nc), dev), ToDevice(Download(gMean2d, 2 * n).reshape(n, 2), dev));
+                Reshaped(gMeansT, dev, n, 3), Reshaped(gScalesT, dev, n, 3), Reshaped(gQuatsT, dev, n, 4), Reshaped(gOpacT, dev, n),
+                Reshaped(gColT, dev, n, nc), Reshaped(gMean2dT, dev, n, 2));
         }
     }
 
@@ -191,10 +192,9 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
             using var outColor = _pool.Rent<float>((long)hw * p.Channels);
             using var outDepth = _pool.Rent<float>(hw);
             using var state = RunForward(inputs, p, settings, outColor, outDepth);
-            using var feats = _pool.Rent<float>((long)hw * fc);
-            using var fSums = _pool.Rent<float>(n * fc);
-            using var wSums = _pool.Rent<float>(n);
-            Upload(pixelFeatures, feats, (long)hw * fc, "pixelFeatures");
+            using var feats = Input(pixelFeatures, (long)hw * fc, "pixelFeatures");
+            using var fSums = Output<float>(n * fc, out var fSumsT);
+            using var wSums = Output<float>(n, out var wSumsT);
             fSums.View.MemSetToZero(); wSums.View.MemSetToZero();
             if (n > 0)
             {
@@ -202,9 +202,11 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
                            state.Last.View, feats.View, fc, fSums.View, wSums.View);
                 _device.Accelerator.Synchronize();
             }
+            _device.Accelerator.Synchronize();
             using var scope = torch.NewDisposeScope();
-            featureSums.add_(Download(fSums, n * fc).reshape(n, fc).to(featureSums.dtype, featureSums.device));
-            weightSums.add_(Download(wSums, n).to(weightSums.dtype, weightSums.device));
+            Finish(fSums, fSumsT); Finish(wSums, wSumsT);
+            featureSums.add_(fSumsT.reshape(n, fc).to(featureSums.dtype, featureSums.device));
+            weightSums.add_(wSumsT.to(weightSums.dtype, weightSums.device));
         }
     }
 
@@ -216,13 +218,12 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
         var sp = new ShParams { Cx = (float)centre.X, Cy = (float)centre.Y, Cz = (float)centre.Z, Degree = degree, Coefficients = k };
         lock (_gate)
         {
-            using var m = _pool.Rent<float>(3 * n);
-            using var c = _pool.Rent<float>(n * k * 3);
-            using var o = _pool.Rent<float>(3 * n);
-            Upload(means, m, 3 * n, "means");
-            Upload(sh, c, n * k * 3, "shCoefficients");
+            using var m = Input(means, 3 * n, "means");
+            using var c = Input(sh, n * k * 3, "shCoefficients");
+            using var o = Output<float>(3 * n, out var colors);
             if (n > 0) { _shForward(Launch(n, out var shRange), shRange, sp, m.View, c.View, o.View); _device.Accelerator.Synchronize(); }
-            return ToDevice(Download(o, 3 * n).reshape(n, 3), means.device);
+            Finish(o, colors);
+            return Reshaped(colors, means.device, n, 3);
         }
     }
 
@@ -234,16 +235,14 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
         var sp = new ShParams { Cx = (float)centre.X, Cy = (float)centre.Y, Cz = (float)centre.Z, Degree = degree, Coefficients = k };
         lock (_gate)
         {
-            using var m = _pool.Rent<float>(3 * n);
-            using var c = _pool.Rent<float>(n * k * 3);
-            using var g = _pool.Rent<float>(3 * n);
-            using var gs = _pool.Rent<float>(n * k * 3);
-            using var gm = _pool.Rent<float>(3 * n);
-            Upload(means, m, 3 * n, "means");
-            Upload(sh, c, n * k * 3, "shCoefficients");
-            Upload(gradColors, g, 3 * n, "gradColors");
+            using var m = Input(means, 3 * n, "means");
+            using var c = Input(sh, n * k * 3, "shCoefficients");
+            using var g = Input(gradColors, 3 * n, "gradColors");
+            using var gs = Output<float>(n * k * 3, out var gSh);
+            using var gm = Output<float>(3 * n, out var gMeans);
             if (n > 0) { _shBackward(Launch(n, out var shRange), shRange, sp, m.View, c.View, g.View, gs.View, gm.View); _device.Accelerator.Synchronize(); }
-            return (ToDevice(Download(gs, n * k * 3).reshape(n, k, 3), sh.device), ToDevice(Download(gm, 3 * n).reshape(n, 3), means.device));
+            Finish(gs, gSh); Finish(gm, gMeans);
+            return (Reshaped(gSh, sh.device, n, k, 3), Reshaped(gMeans, means.device, n, 3));
         }
     }
 
@@ -257,20 +256,15 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
         var state = new State
         {
             Params = p, N = n,
-            Means = _pool.Rent<float>(3 * n), Scales = _pool.Rent<float>(3 * n), Quats = _pool.Rent<float>(4 * n),
+            Means = Input(inputs.Means, 3 * n, "means"), Scales = Input(inputs.Scales, 3 * n, "scales"), Quats = Input(inputs.Quats, 4 * n, "quats"),
             Mean2d = _pool.Rent<float>(2 * n), Conic = _pool.Rent<float>(3 * n), Depth = _pool.Rent<float>(n),
-            Opacity = _pool.Rent<float>(n), Colors = _pool.Rent<float>(n * nc), Background = _pool.Rent<float>(nc),
+            Opacity = Input(inputs.Opacities, n, "opacities"), Colors = Input(inputs.Colors, n * nc, "colors"), Background = _pool.Rent<float>(nc),
             FinalT = _pool.Rent<float>(hw), Radii = _pool.Rent<int>(n), Ranges = _pool.Rent<int>(2L * numTiles),
             Ids = _pool.Rent<int>(0), Last = _pool.Rent<int>(hw),
         };
         var swu = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            Upload(inputs.Means, state.Means, 3 * n, "means");
-            Upload(inputs.Scales, state.Scales, 3 * n, "scales");
-            Upload(inputs.Quats, state.Quats, 4 * n, "quats");
-            Upload(inputs.Opacities, state.Opacity, n, "opacities");
-            Upload(inputs.Colors, state.Colors, n * nc, "colors");
             var bg = settings.Background ?? new float[nc];
             if (bg.Length != nc) throw new ArgumentException($"RasterSettings.Background has {bg.Length} values but there are {nc} channels.", nameof(settings));
             state.Background.View.SubView(0, nc).CopyFromCPU(bg);
@@ -425,28 +419,60 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
         sort.Value(acc.DefaultStream, keys.View, values.View, tmp.View);
     }
 
-    // ---- the tensor ↔ accelerator bridge (copies; one place to replace with zero-copy/device-to-device later) ----
+    // ---- the tensor ↔ accelerator bridge (docs/rasterizer.md): zero-copy on the CPU accelerator, where ILGPU views wrap
+    // the tensors' own storage; one copy each way on GPUs (ILGPU's CUDA context is not libtorch's), in these functions only.
 
-    private static unsafe void Upload(Tensor t, BufferPool.Lease<float> lease, long count, string name)
+    /// <summary>An input tensor as a float32 view: the tensor's storage itself on the CPU accelerator, else a copy.</summary>
+    private unsafe BufferPool.Lease<float> Input(Tensor t, long count, string name)
     {
         if (t.numel() != count) throw new ArgumentException($"{name} has {t.numel()} elements, expected {count}.", name);
-        if (count == 0) return;
-        using var c = t.detach().to(ScalarType.Float32).cpu().contiguous();
-        lease.View.SubView(0, count).CopyFromCPU(ref Unsafe.AsRef<float>((void*)DataPtr<float>(c)), count);
+        // A new handle; it shares the data when the tensor is already float32, on the CPU and contiguous.
+        var c = t.detach().to(ScalarType.Float32).cpu().contiguous().DetachFromDisposeScope();
+        if (_device.IsCpu) return _pool.Wrap<float>(DataPtr<float>(c), count, c);
+        try
+        {
+            var lease = _pool.Rent<float>(count);
+            if (count > 0) lease.View.SubView(0, count).CopyFromCPU(ref Unsafe.AsRef<float>((void*)DataPtr<float>(c)), count);
+            return lease;
+        }
+        finally { c.Dispose(); }
     }
 
-    private static unsafe Tensor Download(BufferPool.Lease<float> lease, long count)
+    /// <summary>A zero-filled float view of <paramref name="count"/> elements.</summary>
+    private BufferPool.Lease<float> Zeros(long count)
     {
-        var t = torch.empty(count, dtype: ScalarType.Float32);
-        if (count > 0) lease.View.SubView(0, count).CopyToCPU(ref Unsafe.AsRef<float>((void*)DataPtr<float>(t)), count);
-        return t;
+        var lease = _pool.Rent<float>(count);
+        lease.View.MemSetToZero();
+        return lease;
     }
 
-    private static unsafe Tensor DownloadInt(BufferPool.Lease<int> lease, long count)
+    /// <summary>
+    /// A new CPU tensor of <paramref name="count"/> elements and the view kernels write it through: its own storage on the
+    /// CPU accelerator, else a device buffer that <see cref="Finish{T}"/> copies back.
+    /// </summary>
+    private BufferPool.Lease<T> Output<T>(long count, out Tensor tensor) where T : unmanaged
     {
-        var t = torch.empty(count, dtype: ScalarType.Int32);
-        if (count > 0) lease.View.SubView(0, count).CopyToCPU(ref Unsafe.AsRef<int>((void*)DataPtr<int>(t)), count);
-        return t;
+        var dtype = typeof(T) == typeof(int) ? ScalarType.Int32 : typeof(T) == typeof(float) ? ScalarType.Float32
+            : throw new NotSupportedException($"No tensor type for {typeof(T).Name}.");
+        tensor = torch.empty(count, dtype: dtype);
+        return _device.IsCpu ? _pool.Wrap<T>(DataPtr<T>(tensor), count, null) : _pool.Rent<T>(count);
+    }
+
+    /// <summary>Makes <paramref name="tensor"/> hold the view's values (a no-op when the view is the tensor's storage).</summary>
+    private unsafe void Finish<T>(BufferPool.Lease<T> lease, Tensor tensor) where T : unmanaged
+    {
+        if (lease.IsWrapped) return; // Output wrapped this very tensor
+        long count = tensor.numel();
+        if (count != lease.Length) throw new InvalidOperationException($"Bridge size mismatch: {count} vs {lease.Length}.");
+        if (count > 0) lease.View.SubView(0, count).CopyToCPU(ref Unsafe.AsRef<T>((void*)DataPtr<T>(tensor)), count);
+    }
+
+    /// <summary>The tensor reshaped and moved to <paramref name="dev"/>; the flat one is released.</summary>
+    private static Tensor Reshaped(Tensor flat, torch.Device dev, params long[] shape)
+    {
+        var r = flat.reshape(shape);
+        flat.Dispose();
+        return ToDevice(r, dev);
     }
 
     /// <summary>Address of a contiguous CPU tensor's first element (storage base + offset).</summary>
