@@ -48,20 +48,30 @@ public class RasterizerBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        int size = int.TryParse(Environment.GetEnvironmentVariable("COSEG_BENCH_SIZE"), out var s) ? s : 800;
-        _camera = new Camera(size, size, 1.1 * size, 1.1 * size, 0.5 * size, 0.5 * size,
-                             new double[] { 1, 0, 0, 0, 1, 0, 0, 0, 1 }, new double[] { 0, 0, 0 });
-        int n = Gaussians;
-        var g = torch.manual_seed(42);
-        var z = torch.rand(n, generator: g) * 6 + 2;
-        var xy = (torch.rand(n, 2, generator: g) * 2 - 1) * 0.45 * z.unsqueeze(1);
-        _inputs = new RasterInputs(torch.cat(new[] { xy, z.unsqueeze(1) }, 1).contiguous(),
-                                   torch.rand(n, 3, generator: g) * 0.02 + 0.002, torch.randn(n, 4, generator: g),
-                                   torch.rand(n, generator: g) * 0.8 + 0.1, torch.rand(n, 3, generator: g));
+        (_inputs, _camera) = CreateScene(Gaussians);
+        int size = _camera.Width;
         _gradColors = torch.ones(size, size, 3) / (size * size);
         _backend = RasterizerBackends.Get(Backend);
         using var warm = _backend.Forward(_inputs, _camera, _settings);
         warm.State?.Dispose();
+    }
+
+    /// <summary>
+    /// The benchmark scene: <paramref name="n"/> random Gaussians (fixed seed) in front of a square camera of
+    /// COSEG_BENCH_SIZE pixels (default <paramref name="defaultSize"/>).
+    /// </summary>
+    internal static (RasterInputs Inputs, Camera Camera) CreateScene(int n, int defaultSize = 800)
+    {
+        int size = int.TryParse(Environment.GetEnvironmentVariable("COSEG_BENCH_SIZE"), out var s) ? s : defaultSize;
+        var camera = new Camera(size, size, 1.1 * size, 1.1 * size, 0.5 * size, 0.5 * size,
+                                new double[] { 1, 0, 0, 0, 1, 0, 0, 0, 1 }, new double[] { 0, 0, 0 });
+        var g = torch.manual_seed(42);
+        var z = torch.rand(n, generator: g) * 6 + 2;
+        var xy = (torch.rand(n, 2, generator: g) * 2 - 1) * 0.45 * z.unsqueeze(1);
+        var inputs = new RasterInputs(torch.cat(new[] { xy, z.unsqueeze(1) }, 1).contiguous(),
+                                      torch.rand(n, 3, generator: g) * 0.02 + 0.002, torch.randn(n, 4, generator: g),
+                                      torch.rand(n, generator: g) * 0.8 + 0.1, torch.rand(n, 3, generator: g));
+        return (inputs, camera);
     }
 
     /// <summary>Project, bin, sort and blend.</summary>
@@ -83,7 +93,7 @@ public class RasterizerBenchmarks
 }
 
 /// <summary>
-/// A short in-process job (1 warm-up, 3 measured single invocations) with a long timeout, for operations that take
+/// A short in-process job (1 warm-up, 5 measured single invocations) with a long timeout, for operations that take
 /// seconds to minutes on the ILGPU CPU accelerator.
 /// </summary>
 public sealed class RasterizerBenchmarkConfig : ManualConfig
@@ -94,7 +104,7 @@ public sealed class RasterizerBenchmarkConfig : ManualConfig
         AddJob(Job.Default
             .WithToolchain(new InProcessEmitToolchain(TimeSpan.FromHours(2), logOutput: false))
             .WithStrategy(RunStrategy.Monitoring)
-            .WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(3)
+            .WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(5)
             .WithInvocationCount(1).WithUnrollFactor(1)
             .WithId("InProcessShort"));
     }
