@@ -1,4 +1,4 @@
-using CoSeg.Segmentation;
+using CoSeg.Geometry;
 
 namespace CoSeg.Tests.Segmentation;
 
@@ -25,6 +25,28 @@ public class NeighborGridTests
             var expect = Enumerable.Range(0, n).Where(j => j != i).OrderBy(D).ThenBy(j => j).Take(kk).ToArray();
             Assert.Equal(expect, got.Skip(i * k).Take(kk).ToArray());
             for (int j = kk; j < k; j++) Assert.Equal(i, got[i * k + j]);   // padding with self when too few points
+        }
+    }
+
+    /// <summary>
+    /// 1.5M points filling a cube (a random initialisation at scale) once needed 100M+ surface-sized cells and threw;
+    /// the grid must build and answer queries that agree with brute force on a sample.
+    /// </summary>
+    [Fact]
+    public void VolumeFillingMillionsOfPointsBuild()
+    {
+        const int n = 1_500_000;
+        var rng = new Random(5);
+        var p = new float[n * 3];
+        for (int i = 0; i < p.Length; i++) p[i] = (float)rng.NextDouble();
+        var grid = new NeighborGrid(p);
+        Assert.Equal(n, grid.Count);
+        var got = grid.Query(2);
+        foreach (int i in new[] { 0, 777_777, n - 1 })
+        {
+            float D(int j) { float dx = p[3 * j] - p[3 * i], dy = p[3 * j + 1] - p[3 * i + 1], dz = p[3 * j + 2] - p[3 * i + 2]; return dx * dx + dy * dy + dz * dz; }
+            int best = Enumerable.Range(0, n).Where(j => j != i).MinBy(D);
+            Assert.Equal(D(best), D(got[2 * i]));
         }
     }
 

@@ -1,9 +1,10 @@
-namespace CoSeg.Segmentation;
+namespace CoSeg.Geometry;
 
 /// <summary>
 /// Exact k-nearest-neighbour search over 3D points with a uniform bucket grid: each query visits cells in growing
 /// Chebyshev rings around its own cell and stops once the k-th best distance is closer than any unvisited ring,
-/// so the cost is about k·(points per cell) per query instead of N.
+/// so the cost is about k·(points per cell) per query instead of N. Shared by the reconstruction (initial scales from
+/// neighbour distances) and the segmentation field (spatial neighbourhoods).
 /// </summary>
 internal sealed class NeighborGrid
 {
@@ -32,7 +33,10 @@ internal sealed class NeighborGrid
         float ex = MathF.Max(maxX - minX, 1e-6f), ey = MathF.Max(maxY - minY, 1e-6f), ez = MathF.Max(maxZ - minZ, 1e-6f);
         // Points usually lie on surfaces, so size cells by area (N points spread over ~the bounding box's largest faces).
         float area = MathF.Max(ex * ey, MathF.Max(ey * ez, ex * ez));
-        _h = MathF.Max(MathF.Sqrt(area * targetPerCell / _n), MathF.Max(ex, MathF.Max(ey, ez)) / 512f);
+        // Points filling a volume (a random initial cube) would make area-sized cells far too many, so the cells also
+        // hold at least targetPerCell points per cell of the bounding volume: about N / targetPerCell cells at most.
+        float volumeCell = MathF.Cbrt(ex * ey * ez * targetPerCell / _n);
+        _h = MathF.Max(MathF.Max(MathF.Sqrt(area * targetPerCell / _n), volumeCell), MathF.Max(ex, MathF.Max(ey, ez)) / 512f);
         _nx = Math.Max(1, (int)(ex / _h) + 1); _ny = Math.Max(1, (int)(ey / _h) + 1); _nz = Math.Max(1, (int)(ez / _h) + 1);
         _ox = minX; _oy = minY; _oz = minZ;
         long cells = (long)_nx * _ny * _nz;
