@@ -10,9 +10,11 @@ using static TorchSharp.torch;
 namespace CoSeg.Rendering.Ilgpu;
 
 /// <summary>
-/// The ILGPU backend: project → scan → emit keys → radix sort (only the key bits in use) → tile ranges →
-/// tile-group rasterize; backward replays per pixel and chains through project-backward. Tensors cross the bridge by
-/// copy (one function each way), so the same code serves the CPU accelerator and CUDA.
+/// The ILGPU backend: project → scan → emit keys → sort (only the key bits in use) → tile ranges → blend; backward
+/// replays each tile back to front and chains through project-backward. GPUs run the shared-memory tile-group kernels;
+/// the CPU accelerator runs one-thread-per-tile kernels (<see cref="TileSerialKernels"/>) and scans/sorts on the host.
+/// Tensors cross the bridge without a copy on the CPU accelerator (views wrap their storage) and by one copy each way
+/// on GPUs, in the bridge functions at the end of this file.
 /// </summary>
 internal sealed class IlgpuRasterizer : IRasterizerBackend
 {
