@@ -30,6 +30,7 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
     private readonly Action<KernelConfig, KernelParams, RasterKernels.SplatViews, RasterKernels.BackwardViews> _backward;
     private readonly Action<Index1D, GridStride, KernelParams, RasterKernels.SplatViews, TileSerialKernels.ForwardViews> _forwardSerial;
     private readonly Action<Index1D, GridStride, KernelParams, RasterKernels.SplatViews, RasterKernels.BackwardViews, ArrayView<float>> _backwardSerial;
+    private readonly Action<Index1D, GridStride, int, ArrayView<int>, ArrayView<int>, ArrayView<float>, RasterKernels.BackwardViews> _reduceGaussians;
     private readonly Action<Index1D, GridStride, KernelParams, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>,
         ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> _projectBackward;
     private readonly Action<Index1D, GridStride, KernelParams, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
@@ -57,6 +58,7 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
         _backward = acc.LoadStreamKernel<KernelParams, RasterKernels.SplatViews, RasterKernels.BackwardViews>(RasterKernels.RasterizeBackward);
         _forwardSerial = acc.LoadAutoGroupedStreamKernel<Index1D, GridStride, KernelParams, RasterKernels.SplatViews, TileSerialKernels.ForwardViews>(TileSerialKernels.Forward);
         _backwardSerial = acc.LoadAutoGroupedStreamKernel<Index1D, GridStride, KernelParams, RasterKernels.SplatViews, RasterKernels.BackwardViews, ArrayView<float>>(TileSerialKernels.Backward);
+        _reduceGaussians = acc.LoadAutoGroupedStreamKernel<Index1D, GridStride, int, ArrayView<int>, ArrayView<int>, ArrayView<float>, RasterKernels.BackwardViews>(TileSerialKernels.ReduceGaussians);
         UseGroupKernels = !device.IsCpu;
         _projectBackward = acc.LoadAutoGroupedStreamKernel<Index1D, GridStride, KernelParams, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>,
             ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(RasterKernels.ProjectBackward);
@@ -81,6 +83,9 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
         public required long N;
         public required BufferPool.Lease<float> Means, Scales, Quats, Mean2d, Conic, Depth, Opacity, Colors, Background, FinalT;
         public required BufferPool.Lease<int> Radii, Ranges, Ids, Last;
+        /// <summary>Sorted (tile, Gaussian) pairs; with the one-thread-per-tile kernels also each Gaussian's pair positions.</summary>
+        public long Pairs;
+        public BufferPool.Lease<int>? PairStart, PairsByGaussian;
         private int _disposed;
         public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
@@ -90,6 +95,7 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
             Means.Dispose(); Scales.Dispose(); Quats.Dispose();
             Mean2d.Dispose(); Conic.Dispose(); Depth.Dispose(); Opacity.Dispose(); Colors.Dispose(); Background.Dispose();
             FinalT.Dispose(); Radii.Dispose(); Ranges.Dispose(); Ids.Dispose(); Last.Dispose();
+            PairStart?.Dispose(); PairsByGaussian?.Dispose();
         }
     }
 
@@ -165,8 +171,11 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
                 if (UseGroupKernels) _backward(new KernelConfig(numTiles, p.ThreadsPerTile), p, sv, bv);
                 else
                 {
-                    using var colorScratch = _pool.Rent<float>((long)numTiles * nc);
-                    _backwardSerial(Launch(numTiles, out var tileRange), tileRange, p, sv, bv, colorScratch.View);
+                    // Per-pair partial sums, then a fixed-order sum per Gaussian: deterministic, no float atomics.
+                    using var partials = _pool.Rent<float>(Math.Max(1, s.Pairs) * (TileSerialKernels.PartialScalars + nc));
+                    partials.View.MemSetToZero();
+                    _backwardSerial(Launch(numTiles, out var tileRange), tileRange, p, sv, bv, partials.View);
+                    _reduceGaussians(Launch(n, out var gaussianRange), gaussianRange, nc, s.PairStart!.View, s.PairsByGaussian!.View, partials.View, bv);
                     acc.Synchronize();
                 }
                 _projectBackward(Launch(n, out var pbRange), pbRange, p, s.Means.View, s.Scales.View, s.Quats.View, s.Radii.View, gMean2d.View, gConic.View, gZ.View,
@@ -296,6 +305,8 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
                     acc.Synchronize(); Trace($"sort {total}", sw);
                     _ranges(Launch(total, out var pairRange), pairRange, (int)total, keys.View, state.Ranges.View);
                 }
+                state.Pairs = total;
+                if (!UseGroupKernels) IndexPairsByGaussian(state, n, total);
             }
             else
             {
@@ -338,6 +349,30 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
     {
         range = GridStride.For(count, _device.IsCpu, out int launch);
         return launch;
+    }
+
+    /// <summary>
+    /// Lists each Gaussian's positions in the sorted pair list (ascending) with a counting sort on the host, for the
+    /// deterministic per-Gaussian reduction of the one-thread-per-tile backward.
+    /// </summary>
+    private void IndexPairsByGaussian(State state, long n, long total)
+    {
+        _device.Accelerator.Synchronize();
+        var start = new int[n + 1];
+        var byGaussian = new int[Math.Max(1, total)];
+        if (total > 0)
+        {
+            var ids = new int[total];
+            state.Ids.View.SubView(0, total).CopyToCPU(ref ids[0], total);
+            foreach (int g in ids) start[g + 1]++;
+            for (long g = 0; g < n; g++) start[g + 1] += start[g];
+            var fill = (int[])start.Clone();
+            for (int k = 0; k < total; k++) byGaussian[fill[ids[k]]++] = k;
+        }
+        state.PairStart = _pool.Rent<int>(n + 1);
+        state.PairStart.View.SubView(0, n + 1).CopyFromCPU(start);
+        state.PairsByGaussian = _pool.Rent<int>(total);
+        state.PairsByGaussian.View.SubView(0, byGaussian.Length).CopyFromCPU(byGaussian);
     }
 
     private static readonly bool Tracing = Environment.GetEnvironmentVariable("COSEG_RASTER_TRACE") == "1";

@@ -7,9 +7,10 @@ namespace CoSeg.Rendering.Ilgpu;
 /// Blending kernels with one thread per 16×16 tile and no barriers: the mapping for the CPU accelerator, where every
 /// emulated thread is an OS thread and each group barrier costs a context switch (the shared-memory group kernels in
 /// <see cref="RasterKernels"/> spent ~95 % of their CPU time in barriers). A thread walks its tile's depth-sorted list
-/// once, visiting for each Gaussian only the pixels of its alpha ≥ 1/255 bounding box, and accumulates that Gaussian's
-/// gradients over the tile before a single atomic add. The maths and conventions are those of the group kernels, so
-/// both produce the same images and gradients.
+/// once, visiting for each Gaussian only the pixels of its alpha ≥ 1/255 bounding box. The backward writes each
+/// (tile, Gaussian) pair's gradient sums to that pair's own slot and <see cref="ReduceGaussians"/> adds a Gaussian's
+/// slots in a fixed order, so — unlike float atomics — results do not depend on thread timing. The maths and conventions
+/// are those of the group kernels, so both produce the same images and gradients.
 /// </summary>
 internal static class TileSerialKernels
 {
@@ -110,19 +111,23 @@ internal static class TileSerialKernels
         }
     }
 
+    /// <summary>Per-pair partial gradients: 7 scalars then the C channel gradients for each sorted (tile, Gaussian) pair.</summary>
+    public const int PartialScalars = 7;
+
     /// <summary>
-    /// Back-to-front replay of one tile; same gradients as <see cref="RasterKernels.RasterizeBackward"/>. A Gaussian's
-    /// colour gradient is summed over the tile in <paramref name="colorScratch"/> (numTiles × C) and its other
-    /// gradients in registers, then added to the global accumulators once per (tile, Gaussian).
+    /// Back-to-front replay of one tile; same gradients as <see cref="RasterKernels.RasterizeBackward"/>. The sums over the
+    /// tile's pixels for pair k (its position in the sorted pair list) go to
+    /// <paramref name="partials"/>[k·(7 + C) …]: mean2d x, y, conic a, b, c, opacity, depth, then the C channels. Slots of
+    /// pairs that touch no pixel must be zero beforehand.
     /// </summary>
     public static void Backward(Index1D index, GridStride range, KernelParams p, RasterKernels.SplatViews sv, RasterKernels.BackwardViews bv,
-                                ArrayView<float> colorScratch)
+                                ArrayView<float> partials)
     {
-        for (int tile = index; tile < range.Count; tile += range.Stride) BackwardAt(tile, p, sv, bv, colorScratch);
+        for (int tile = index; tile < range.Count; tile += range.Stride) BackwardAt(tile, p, sv, bv, partials);
     }
 
     private static void BackwardAt(int tile, KernelParams p, RasterKernels.SplatViews sv, RasterKernels.BackwardViews bv,
-                                ArrayView<float> colorScratch)
+                                ArrayView<float> partials)
     {
         int nc = p.Channels;
         int tx0 = (tile % p.TilesX) * Tile, ty0 = (tile / p.TilesX) * Tile;
@@ -140,7 +145,7 @@ internal static class TileSerialKernels
             }
         }
         int start = sv.Ranges[2 * tile];
-        int scratch = tile * nc;
+        int stride = PartialScalars + nc;
         for (int position = maxLast - 1; position >= 0; position--)
         {
             int g = sv.Ids[start + position];
@@ -149,7 +154,7 @@ internal static class TileSerialKernels
             float o = sv.Opacity[g];
             if (!Footprint(mx, my, ca, cb, cc, o, tx0, ty0, tx1, ty1, out int x0, out int y0, out int x1, out int y1)) continue;
             float z = sv.Depth[g];
-            for (int c = 0; c < nc; c++) colorScratch[scratch + c] = 0f;
+            long slot = (long)(start + position) * stride;
             float gOpacity = 0f, gDepth = 0f, gMx = 0f, gMy = 0f, gCa = 0f, gCb = 0f, gCc = 0f;
             bool touched = false;
             for (int row = y0; row < y1; row++)
@@ -178,7 +183,7 @@ internal static class TileSerialKernels
                         float acc = bv.Accum[pix * nc + c];
                         gAlpha += gc * (cg * tBefore - acc / oneMinus);
                         bv.Accum[pix * nc + c] = acc + cg * w;
-                        colorScratch[scratch + c] += w * gc;
+                        partials[slot + PartialScalars + c] += w * gc;
                     }
                     float gD = bv.GradDepth[pix];
                     float accD = bv.ScratchDepth[pix];
@@ -198,14 +203,43 @@ internal static class TileSerialKernels
                 }
             }
             if (!touched) continue;
-            for (int c = 0; c < nc; c++) Atomic.Add(ref bv.GColors[g * nc + c], colorScratch[scratch + c]);
-            Atomic.Add(ref bv.GDepth[g], gDepth);
-            Atomic.Add(ref bv.GOpacity[g], gOpacity);
-            Atomic.Add(ref bv.GMean2d[2 * g], gMx);
-            Atomic.Add(ref bv.GMean2d[2 * g + 1], gMy);
-            Atomic.Add(ref bv.GConic[3 * g], gCa);
-            Atomic.Add(ref bv.GConic[3 * g + 1], gCb);
-            Atomic.Add(ref bv.GConic[3 * g + 2], gCc);
+            partials[slot] = gMx; partials[slot + 1] = gMy;
+            partials[slot + 2] = gCa; partials[slot + 3] = gCb; partials[slot + 4] = gCc;
+            partials[slot + 5] = gOpacity; partials[slot + 6] = gDepth;
+        }
+    }
+
+    /// <summary>
+    /// Per Gaussian g: adds the partials of its pairs, listed in <paramref name="pairsByGaussian"/> from
+    /// <paramref name="pairStart"/>[g] to [g + 1] in ascending pair order, into the gradient outputs (overwritten).
+    /// </summary>
+    public static void ReduceGaussians(Index1D index, GridStride range, int channels, ArrayView<int> pairStart, ArrayView<int> pairsByGaussian,
+                                       ArrayView<float> partials, RasterKernels.BackwardViews bv)
+    {
+        for (int g = index; g < range.Count; g += range.Stride) ReduceGaussiansAt(g, channels, pairStart, pairsByGaussian, partials, bv);
+    }
+
+    private static void ReduceGaussiansAt(int g, int nc, ArrayView<int> pairStart, ArrayView<int> pairsByGaussian, ArrayView<float> partials,
+                                          RasterKernels.BackwardViews bv)
+    {
+        int stride = PartialScalars + nc;
+        int from = pairStart[g], to = pairStart[g + 1];
+        float mx = 0f, my = 0f, ca = 0f, cb = 0f, cc = 0f, op = 0f, dz = 0f;
+        for (int j = from; j < to; j++)
+        {
+            long slot = (long)pairsByGaussian[j] * stride;
+            mx += partials[slot]; my += partials[slot + 1];
+            ca += partials[slot + 2]; cb += partials[slot + 3]; cc += partials[slot + 4];
+            op += partials[slot + 5]; dz += partials[slot + 6];
+        }
+        bv.GMean2d[2 * g] = mx; bv.GMean2d[2 * g + 1] = my;
+        bv.GConic[3 * g] = ca; bv.GConic[3 * g + 1] = cb; bv.GConic[3 * g + 2] = cc;
+        bv.GOpacity[g] = op; bv.GDepth[g] = dz;
+        for (int c = 0; c < nc; c++)
+        {
+            float sum = 0f;
+            for (int j = from; j < to; j++) sum += partials[(long)pairsByGaussian[j] * stride + PartialScalars + c];
+            bv.GColors[g * nc + c] = sum;
         }
     }
 }
