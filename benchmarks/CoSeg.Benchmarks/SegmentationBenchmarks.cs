@@ -1,3 +1,4 @@
+using CoSeg.Geometry;
 using BenchmarkDotNet.Attributes;
 using CoSeg.Segmentation;
 using CoSeg.Segmentation.Benchmark;
