@@ -176,9 +176,6 @@ public static partial class Reconstructor
                 var l1 = MeanAbsoluteError.Loss(image, target);
                 var ssim = Ssim.Loss(image, target);
                 var loss = (1 - o.SsimWeight) * l1 + o.SsimWeight * (1 - ssim);
-                // Zero-weight terms give the rasterizer's alpha/depth outputs defined gradients: TorchSharp otherwise
-                // builds zeros_like of those outputs in backward, and the rasterizer's bridge may have freed them.
-                loss = loss + 0 * render.Alpha.sum() + 0 * render.Depth.sum();
                 double lossValue = loss.item<float>();
                 if (!double.IsFinite(lossValue))
                     throw new ReconstructionDivergedException(it, $"the loss is {lossValue} (view {vi}).");
