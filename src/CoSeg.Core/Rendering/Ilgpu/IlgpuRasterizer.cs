@@ -358,21 +358,32 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
     private void IndexPairsByGaussian(State state, long n, long total)
     {
         _device.Accelerator.Synchronize();
-        var start = new int[n + 1];
-        var byGaussian = new int[Math.Max(1, total)];
+        // Host scratch reused across calls (callers hold _gate).
+        var start = Grow(ref _hostStart, n + 1);
+        var byGaussian = Grow(ref _hostByGaussian, Math.Max(1, total));
+        Array.Clear(start, 0, (int)(n + 1));
         if (total > 0)
         {
-            var ids = new int[total];
+            var ids = Grow(ref _hostIds, total);
             state.Ids.View.SubView(0, total).CopyToCPU(ref ids[0], total);
-            foreach (int g in ids) start[g + 1]++;
+            for (long k = 0; k < total; k++) start[ids[k] + 1]++;
             for (long g = 0; g < n; g++) start[g + 1] += start[g];
-            var fill = (int[])start.Clone();
+            var fill = Grow(ref _hostFill, n);
+            Array.Copy(start, fill, n);
             for (int k = 0; k < total; k++) byGaussian[fill[ids[k]]++] = k;
         }
         state.PairStart = _pool.Rent<int>(n + 1);
-        state.PairStart.View.SubView(0, n + 1).CopyFromCPU(start);
+        state.PairStart.View.SubView(0, n + 1).CopyFromCPU(ref start[0], n + 1);
         state.PairsByGaussian = _pool.Rent<int>(total);
-        state.PairsByGaussian.View.SubView(0, byGaussian.Length).CopyFromCPU(byGaussian);
+        state.PairsByGaussian.View.SubView(0, Math.Max(1, total)).CopyFromCPU(ref byGaussian[0], Math.Max(1, total));
+    }
+
+    private int[]? _hostIds, _hostStart, _hostFill, _hostByGaussian;
+
+    private static int[] Grow(ref int[]? buffer, long length)
+    {
+        if (buffer is null || buffer.Length < length) buffer = new int[Math.Max(length, (buffer?.Length ?? 0) * 3 / 2)];
+        return buffer;
     }
 
     private static readonly bool Tracing = Environment.GetEnvironmentVariable("COSEG_RASTER_TRACE") == "1";
