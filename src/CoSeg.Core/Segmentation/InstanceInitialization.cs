@@ -1,0 +1,17 @@
+namespace CoSeg.Segmentation;
+
+/// <summary>Instance mode: how each view's ids get their first output channels, before the field can be matched against.</summary>
+public enum InstanceInitialization
+{
+    /// <summary>
+    /// Match against the untrained field's rendered identities. With a shared decoder these are nearly the same
+    /// everywhere, so the first associations are arbitrary and can lock in disagreeing ids across views.
+    /// </summary>
+    Field,
+    /// <summary>
+    /// Geometric consensus (default): views are associated one after another against the ids already lifted onto the
+    /// Gaussians by the views before them (through the cached blending weights), then refined against all other views.
+    /// Needs no trained field; the field is matched against only after <see cref="SegmentOptions.AssociationWarmup"/>.
+    /// </summary>
+    Consensus,
+}
