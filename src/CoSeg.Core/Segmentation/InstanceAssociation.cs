@@ -77,28 +77,30 @@ public static class InstanceAssociation
         if (todo.Count == 0) return result;
         long n = weights[todo[0]].GaussianCount;
         using var votes = zeros(n, classes);
+        // Each view's blend weight per visible Gaussian, normalised to sum 1, concatenated over the views to be
+        // ordered, so the coverage of every view is one gather + scatter-add over their visible Gaussians.
+        var order = todo.ToArray();
+        using var cover = CoverageMatrix(weights, order);
+        var remaining = new bool[order.Length];
+        Array.Fill(remaining, true);
         try
         {
-            // Greedy order: next is the view whose blend weight lies most on Gaussians that already have votes.
-            bool first = true;
-            while (todo.Count > 0)
+            for (int step = 0; step < order.Length; step++)
             {
                 ct.ThrowIfCancellationRequested();
-                int next = todo[0];
-                if (!first)
+                int pick = 0;
+                if (step > 0)
                 {
+                    // Greedy: next is the view whose blend weight lies most on Gaussians that already have votes.
                     using var scope = NewDisposeScope();
-                    var has = votes.sum(1).gt(0).to(ScalarType.Float32);
+                    var has = votes.sum(1).gt(1e-4).to(ScalarType.Float32);
+                    var cov = zeros(order.Length).index_add(0, cover.Row, cover.Value * has.index_select(0, cover.Gaussian), 1).data<float>().ToArray();
                     double best = double.NegativeInfinity;
-                    foreach (int v in todo)
-                    {
-                        var w = weights[v];
-                        double cov = (has.index_select(0, w.Gaussian) * w.Weight).sum().item<float>() / Math.Max(1e-6, w.Weight.sum().item<float>());
-                        if (cov > best) { best = cov; next = v; }
-                    }
+                    for (int i = 0; i < order.Length; i++)
+                        if (remaining[i] && cov[i] > best) { best = cov[i]; pick = i; }
                 }
-                first = false;
-                todo.Remove(next);
+                remaining[pick] = false;
+                int next = order[pick];
                 result[next] = Match(weights[next], labels[next]!, votes, classes);
                 Vote(weights[next], result[next]!, votes, classes, +1);
             }
@@ -120,6 +122,30 @@ public static class InstanceAssociation
             foreach (var r in result) r?.Dispose();
             throw;
         }
+    }
+
+    /// <summary>(view row, Gaussian, normalised blend weight) of every Gaussian visible in each view to be ordered.</summary>
+    private sealed class Coverage(Tensor row, Tensor gaussian, Tensor value) : IDisposable
+    {
+        public Tensor Row { get; } = row;
+        public Tensor Gaussian { get; } = gaussian;
+        public Tensor Value { get; } = value;
+        public void Dispose() { Row.Dispose(); Gaussian.Dispose(); Value.Dispose(); }
+    }
+
+    private static Coverage CoverageMatrix(IReadOnlyList<ViewBlendWeights> weights, int[] views)
+    {
+        using var scope = NewDisposeScope();
+        var rows = new List<Tensor>(); var gs = new List<Tensor>(); var vals = new List<Tensor>();
+        for (int i = 0; i < views.Length; i++)
+        {
+            var w = weights[views[i]];
+            var perGaussian = zeros(w.GaussianCount).index_add(0, w.Gaussian, w.Weight, 1).index_select(0, w.Visible);
+            vals.Add(perGaussian / perGaussian.sum().clamp_min(1e-12));
+            gs.Add(w.Visible);
+            rows.Add(full(w.Visible.shape[0], (long)i, ScalarType.Int64));
+        }
+        return new Coverage(cat(rows).MoveToOuterDisposeScope(), cat(gs).MoveToOuterDisposeScope(), cat(vals).MoveToOuterDisposeScope());
     }
 
     /// <summary>Matches one view's raw ids against the rendered vote distribution (pixels mostly covered by voted Gaussians).</summary>

@@ -53,12 +53,12 @@ public sealed record SegmentOptions
     public int AssociationInterval { get; init; } = 1;
 
     /// <summary>Instance mode: how the views' ids get their first channels (see <see cref="InstanceInitialization"/>).</summary>
-    public InstanceInitialization InstanceInit { get; init; } = InstanceInitialization.Consensus;
+    public InstanceInitialization InstanceInit { get; init; } = InstanceInitialization.Auto;
     /// <summary>
-    /// Instance mode with <see cref="InstanceInitialization.Consensus"/>: steps trained on the consensus association
-    /// before views are re-associated against the field's own rendered identities.
+    /// Instance mode with a consensus initialisation: the fraction of <see cref="Iterations"/> trained on the consensus
+    /// association before views are re-associated against the field's own rendered identities (0..1).
     /// </summary>
-    public int AssociationWarmup { get; init; } = 300;
+    public double AssociationWarmup { get; init; } = 0.2;
     /// <summary>Instance mode with <see cref="InstanceInitialization.Consensus"/>: refinement sweeps over all views.</summary>
     public int ConsensusPasses { get; init; } = 2;
     /// <summary>Diagnostics: called with (step, view index, associated P int64 labels) after every re-association.</summary>
@@ -81,7 +81,7 @@ public sealed record SegmentOptions
         if (PixelWeight < 0 || ReverseCeWeight < 0 || SpatialKlWeight < 0) throw new ArgumentOutOfRangeException(nameof(PixelWeight), "Loss weights must be ≥ 0.");
         if (SpatialKlNeighbors < 1 || SpatialKlSamples < 1) throw new ArgumentOutOfRangeException(nameof(SpatialKlNeighbors), "SpatialKl neighbours and samples must be ≥ 1.");
         if (AssociationInterval < 1) throw new ArgumentOutOfRangeException(nameof(AssociationInterval), "AssociationInterval must be ≥ 1.");
-        if (AssociationWarmup < 0) throw new ArgumentOutOfRangeException(nameof(AssociationWarmup), "AssociationWarmup must be ≥ 0.");
+        if (!(AssociationWarmup >= 0 && AssociationWarmup <= 1)) throw new ArgumentOutOfRangeException(nameof(AssociationWarmup), $"AssociationWarmup must be a fraction in [0, 1], got {AssociationWarmup}.");
         if (ConsensusPasses < 0) throw new ArgumentOutOfRangeException(nameof(ConsensusPasses), "ConsensusPasses must be ≥ 0.");
         if (!Enum.IsDefined(InstanceInit)) throw new ArgumentOutOfRangeException(nameof(InstanceInit), $"unknown InstanceInit {InstanceInit}.");
     }

@@ -234,7 +234,8 @@ public static class Segmenter
         int warmup = 0;
         try
         {
-            if (o.Mode == LabelMode.Instance && o.InstanceInit == InstanceInitialization.Consensus)
+            bool consensus = o.InstanceInit == InstanceInitialization.Consensus || (o.InstanceInit == InstanceInitialization.Auto && coseg);
+            if (o.Mode == LabelMode.Instance && consensus)
             {
                 // An untrained (shared) field predicts nearly the same identity everywhere; matching against it would fix
                 // arbitrary, view-inconsistent associations. Start from the geometric consensus instead.
@@ -245,7 +246,7 @@ public static class Segmenter
                     mapped[v] = init[v];
                     if (init[v] is not null) o.AssociationObserver?.Invoke(-1, v, init[v]!);
                 }
-                warmup = o.AssociationWarmup;
+                warmup = (int)Math.Round(o.AssociationWarmup * o.Iterations);
                 progress?.Report(new SegmentProgress("associate", 1, 1, double.NaN));
             }
             for (int it = 0; it < o.Iterations; it++)
