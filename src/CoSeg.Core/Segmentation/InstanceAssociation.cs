@@ -5,7 +5,8 @@ namespace CoSeg.Segmentation;
 /// <summary>
 /// Maps one view's per-view instance ids to the field's output channels: the overlap (pixel count) between each raw
 /// id and each channel's rendered argmax region is maximised with the Hungarian algorithm (as Panoptic Lifting).
-/// Raw ids that get no channel (more masks than channels) become 0 (ignored).
+/// Raw ids that get no channel (more masks than channels) become 0 (ignored). Before a field is informative, the
+/// views are associated with each other instead (<see cref="InstanceInitialization.Consensus"/>).
 /// </summary>
 public static class InstanceAssociation
 {

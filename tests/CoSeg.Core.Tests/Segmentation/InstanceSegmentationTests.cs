@@ -41,4 +41,14 @@ public class InstanceSegmentationTests(ITestOutputHelper output)
         Assert.True(a > 0.70, $"consensus start mIoU {a:F3}");
         Assert.True(a > b + 0.05, $"consensus start {a:F3} vs field-matched start {b:F3}");
     }
+
+    [Fact]
+    public void InvalidInstanceOptionsAreRejected()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new SegmentOptions { AssociationWarmup = 1.5 }.Validate());
+        Assert.Equal(nameof(SegmentOptions.AssociationWarmup), e.ParamName);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SegmentOptions { ConsensusPasses = -1 }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SegmentOptions { InstanceInit = (InstanceInitialization)7 }.Validate());
+        new SegmentOptions { AssociationWarmup = 0, ConsensusPasses = 0 }.Validate();
+    }
 }
