@@ -53,9 +53,9 @@ public sealed record SegmentOptions
     public int AssociationInterval { get; init; } = 1;
 
     /// <summary>Instance mode: how the views' ids get their first channels (see <see cref="InstanceInitialization"/>).</summary>
-    public InstanceInitialization InstanceInit { get; init; } = InstanceInitialization.Auto;
+    public InstanceInitialization InstanceInit { get; init; } = InstanceInitialization.Field;
     /// <summary>
-    /// Instance mode with a consensus initialisation: the fraction of <see cref="Iterations"/> trained on the consensus
+    /// Instance mode with <see cref="InstanceInitialization.Consensus"/>: the fraction of <see cref="Iterations"/> trained on the consensus
     /// association before views are re-associated against the field's own rendered identities (0..1).
     /// </summary>
     public double AssociationWarmup { get; init; } = 0.2;

@@ -234,8 +234,7 @@ public static class Segmenter
         int warmup = 0;
         try
         {
-            bool consensus = o.InstanceInit == InstanceInitialization.Consensus || (o.InstanceInit == InstanceInitialization.Auto && coseg);
-            if (o.Mode == LabelMode.Instance && consensus)
+            if (o.Mode == LabelMode.Instance && o.InstanceInit == InstanceInitialization.Consensus)
             {
                 // An untrained (shared) field predicts nearly the same identity everywhere; matching against it would fix
                 // arbitrary, view-inconsistent associations. Start from the geometric consensus instead.

@@ -34,8 +34,8 @@ public class InstanceSegmentationTests(ITestOutputHelper output)
         using var s = SyntheticSegmentationScene.Create(new SyntheticSceneOptions { Objects = 7, Density = 200, TrainViews = 16, TestViews = 4, ImageSize = 48, Seed = 0 });
         var labels = SegmentationBenchmark.NoisyLabels(s, LabelNoiseOptions.Default with { PermuteIds = true }, 0);
         var o = new SegmentOptions { Mode = LabelMode.Instance, Classes = 16, Iterations = 600, NeighborScales = new[] { 8, 32 }, HiddenWidth = 32 };
-        using var consensus = await Segmenter.SegmentAsync(s.Scene, s.TrainViews, new InMemoryLabelSource(labels), null, o);
-        using var field = await Segmenter.SegmentAsync(s.Scene, s.TrainViews, new InMemoryLabelSource(labels), null, o with { InstanceInit = InstanceInitialization.Field });
+        using var consensus = await Segmenter.SegmentAsync(s.Scene, s.TrainViews, new InMemoryLabelSource(labels), null, o with { InstanceInit = InstanceInitialization.Consensus });
+        using var field = await Segmenter.SegmentAsync(s.Scene, s.TrainViews, new InMemoryLabelSource(labels), null, o);
         double a = MatchedMeanIoU(s, consensus), b = MatchedMeanIoU(s, field);
         output.WriteLine($"matched held-out mIoU: consensus start {a:F4}, field-matched start {b:F4}");
         Assert.True(a > 0.70, $"consensus start mIoU {a:F3}");
