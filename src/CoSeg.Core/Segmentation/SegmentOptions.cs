@@ -52,6 +52,18 @@ public sealed record SegmentOptions
     /// <summary>Instance mode: redo the Hungarian association of a view at most every this many steps.</summary>
     public int AssociationInterval { get; init; } = 1;
 
+    /// <summary>Instance mode: how the views' ids get their first channels (see <see cref="InstanceInitialization"/>).</summary>
+    public InstanceInitialization InstanceInit { get; init; } = InstanceInitialization.Field;
+    /// <summary>
+    /// Instance mode with <see cref="InstanceInitialization.Consensus"/>: the fraction of <see cref="Iterations"/> trained on the consensus
+    /// association before views are re-associated against the field's own rendered identities (0..1).
+    /// </summary>
+    public double AssociationWarmup { get; init; } = 0.2;
+    /// <summary>Instance mode with <see cref="InstanceInitialization.Consensus"/>: refinement sweeps over all views.</summary>
+    public int ConsensusPasses { get; init; } = 2;
+    /// <summary>Diagnostics: called with (step, view index, associated P int64 labels) after every re-association.</summary>
+    internal Action<int, int, TorchSharp.torch.Tensor>? AssociationObserver { get; init; }
+
     /// <summary>Rasterizer conventions used for the cached blending weights.</summary>
     public RasterSettings Raster { get; init; } = new();
 
@@ -69,5 +81,8 @@ public sealed record SegmentOptions
         if (PixelWeight < 0 || ReverseCeWeight < 0 || SpatialKlWeight < 0) throw new ArgumentOutOfRangeException(nameof(PixelWeight), "Loss weights must be ≥ 0.");
         if (SpatialKlNeighbors < 1 || SpatialKlSamples < 1) throw new ArgumentOutOfRangeException(nameof(SpatialKlNeighbors), "SpatialKl neighbours and samples must be ≥ 1.");
         if (AssociationInterval < 1) throw new ArgumentOutOfRangeException(nameof(AssociationInterval), "AssociationInterval must be ≥ 1.");
+        if (!(AssociationWarmup >= 0 && AssociationWarmup <= 1)) throw new ArgumentOutOfRangeException(nameof(AssociationWarmup), $"AssociationWarmup must be a fraction in [0, 1], got {AssociationWarmup}.");
+        if (ConsensusPasses < 0) throw new ArgumentOutOfRangeException(nameof(ConsensusPasses), "ConsensusPasses must be ≥ 0.");
+        if (!Enum.IsDefined(InstanceInit)) throw new ArgumentOutOfRangeException(nameof(InstanceInit), $"unknown InstanceInit {InstanceInit}.");
     }
 }

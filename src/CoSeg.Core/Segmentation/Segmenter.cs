@@ -231,8 +231,23 @@ public static class Segmenter
         long n = knn.shape[0];
         int kKl = (int)Math.Min(o.SpatialKlNeighbors, knn.shape[1]);
         double last = double.NaN;
+        int warmup = 0;
         try
         {
+            if (o.Mode == LabelMode.Instance && o.InstanceInit == InstanceInitialization.Consensus)
+            {
+                // An untrained (shared) field predicts nearly the same identity everywhere; matching against it would fix
+                // arbitrary, view-inconsistent associations. Start from the geometric consensus instead.
+                progress?.Report(new SegmentProgress("associate", 0, 1, double.NaN));
+                var init = InstanceAssociation.Consensus(weights, labels, K, o.ConsensusPasses, ct);
+                for (int v = 0; v < init.Length; v++)
+                {
+                    mapped[v] = init[v];
+                    if (init[v] is not null) o.AssociationObserver?.Invoke(-1, v, init[v]!);
+                }
+                warmup = (int)Math.Round(o.AssociationWarmup * o.Iterations);
+                progress?.Report(new SegmentProgress("associate", 1, 1, double.NaN));
+            }
             for (int it = 0; it < o.Iterations; it++)
             {
                 ct.ThrowIfCancellationRequested();
@@ -243,12 +258,13 @@ public static class Segmenter
                 Tensor target = labels[v]!;
                 if (o.Mode == LabelMode.Instance)
                 {
-                    if (mapped[v] is null || it - lastAssoc[v] >= o.AssociationInterval)
+                    if (mapped[v] is null || (it >= warmup && it - lastAssoc[v] >= o.AssociationInterval))
                     {
                         var pred = logits.detach()[TensorIndex.Colon, 1..].argmax(1) + 1;
                         mapped[v]?.Dispose();
                         mapped[v] = InstanceAssociation.Associate(target, pred, K).MoveToOuterDisposeScope();
                         lastAssoc[v] = it;
+                        o.AssociationObserver?.Invoke(it, v, mapped[v]!);
                     }
                     target = mapped[v]!;
                 }
