@@ -278,7 +278,7 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
         {
             var bg = settings.Background ?? new float[nc];
             if (bg.Length != nc) throw new ArgumentException($"RasterSettings.Background has {bg.Length} values but there are {nc} channels.", nameof(settings));
-            state.Background.View.SubView(0, nc).CopyFromCPU(bg);
+            FromHost(state.Background.View, bg, 0, nc);
             state.Ranges.View.MemSetToZero();
             Trace("upload", swu);
 
@@ -365,7 +365,7 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
         if (total > 0)
         {
             var ids = Grow(ref _hostIds, total);
-            state.Ids.View.SubView(0, total).CopyToCPU(ref ids[0], total);
+            ToHost(state.Ids.View, ids, 0, total);
             for (long k = 0; k < total; k++) start[ids[k] + 1]++;
             for (long g = 0; g < n; g++) start[g + 1] += start[g];
             var fill = Grow(ref _hostFill, n);
@@ -373,9 +373,9 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
             for (int k = 0; k < total; k++) byGaussian[fill[ids[k]]++] = k;
         }
         state.PairStart = _pool.Rent<int>(n + 1);
-        state.PairStart.View.SubView(0, n + 1).CopyFromCPU(ref start[0], n + 1);
+        FromHost(state.PairStart.View, start, 0, n + 1);
         state.PairsByGaussian = _pool.Rent<int>(total);
-        state.PairsByGaussian.View.SubView(0, Math.Max(1, total)).CopyFromCPU(ref byGaussian[0], Math.Max(1, total));
+        FromHost(state.PairsByGaussian.View, byGaussian, 0, Math.Max(1, total));
     }
 
     private int[]? _hostIds, _hostStart, _hostFill, _hostByGaussian;
@@ -418,7 +418,7 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
         {
             acc.Synchronize();
             var counts = new int[n];
-            tiles.View.SubView(0, n).CopyToCPU(ref counts[0], n);
+            ToHost(tiles.View, counts, 0, n);
             long run = 0;
             for (long i = 0; i < n; i++)
             {
@@ -426,15 +426,15 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
                 counts[i] = (int)Math.Min(run, int.MaxValue);
                 run += c;
             }
-            offsets.View.SubView(0, n).CopyFromCPU(ref counts[0], n);
+            FromHost(offsets.View, counts, 0, n);
             return run;
         }
         using (var scanTemp = _pool.Rent<int>(acc.ComputeScanTempStorageSize<int>(n)))
             _scan.Value(acc.DefaultStream, tiles.View, offsets.View, scanTemp.View);
         acc.Synchronize();
         var lastTwo = new int[2];
-        offsets.View.SubView(n - 1, 1).CopyToCPU(ref lastTwo[0], 1);
-        tiles.View.SubView(n - 1, 1).CopyToCPU(ref lastTwo[1], 1);
+        ToHost(offsets.View.SubView(n - 1, 1), lastTwo, 0, 1);
+        ToHost(tiles.View.SubView(n - 1, 1), lastTwo, 1, 1);
         return (long)lastTwo[0] + lastTwo[1];
     }
 
@@ -447,11 +447,11 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
             acc.Synchronize();
             var k = new ulong[count];
             var v = new int[count];
-            keys.View.SubView(0, count).CopyToCPU(ref k[0], count);
-            values.View.SubView(0, count).CopyToCPU(ref v[0], count);
+            ToHost(keys.View, k, 0, count);
+            ToHost(values.View, v, 0, count);
             Array.Sort(k, v);
-            keys.View.SubView(0, count).CopyFromCPU(ref k[0], count);
-            values.View.SubView(0, count).CopyFromCPU(ref v[0], count);
+            FromHost(keys.View, k, 0, count);
+            FromHost(values.View, v, 0, count);
             return;
         }
         int tileBits = 1;
@@ -521,6 +521,25 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
         var r = flat.reshape(shape);
         flat.Dispose();
         return ToDevice(r, dev);
+    }
+
+    /// <summary>
+    /// Copies <paramref name="count"/> elements of a view into a managed array at <paramref name="offset"/>, with the array
+    /// pinned: ILGPU's by-reference copies work on the raw address, which a compacting GC could move mid-copy.
+    /// </summary>
+    private static unsafe void ToHost<T>(ArrayView<T> view, T[] array, long offset, long count) where T : unmanaged
+    {
+        if (count <= 0) return;
+        if (offset + count > array.Length) throw new ArgumentOutOfRangeException(nameof(count));
+        fixed (T* p = array) view.SubView(0, count).CopyToCPU(ref Unsafe.AsRef<T>(p + offset), count);
+    }
+
+    /// <summary>Copies <paramref name="count"/> elements of a pinned managed array (from <paramref name="offset"/>) into a view.</summary>
+    private static unsafe void FromHost<T>(ArrayView<T> view, T[] array, long offset, long count) where T : unmanaged
+    {
+        if (count <= 0) return;
+        if (offset + count > array.Length) throw new ArgumentOutOfRangeException(nameof(count));
+        fixed (T* p = array) view.SubView(0, count).CopyFromCPU(ref Unsafe.AsRef<T>(p + offset), count);
     }
 
     /// <summary>Address of a contiguous CPU tensor's first element (storage base + offset).</summary>
