@@ -27,6 +27,7 @@ internal sealed class SegmentCommand : ICliCommand
         new CliOption("instance", null, "labels are per-view instance ids (Hungarian association)"),
         new CliOption("downscale", "F", "load images downscaled by F (default 1)"),
         new CliOption("max-side", "PX", "longest image side used for training (default 200)"),
+        new CliOption("void-as", "ID", "when scoring --gt, count pixels the scene does not cover (predicted 0) as this id, e.g. the background class (default: wrong)"),
     };
 
     public async Task<int> RunAsync(CliArgs args, CancellationToken ct)
@@ -38,6 +39,8 @@ internal sealed class SegmentCommand : ICliCommand
         if (classes < 2) throw new CliUsageException("--classes must be ≥ 2");
         if (iterations < 0) throw new CliUsageException("--iterations must be ≥ 0");
         if (downscale < 1) throw new CliUsageException("--downscale must be ≥ 1");
+        int voidAs = args.GetInt("void-as", 0);
+        if (voidAs < 0 || voidAs >= classes) throw new CliUsageException($"--void-as must be in 0..{classes - 1} (the class ids), got {voidAs}");
         string feat = args.Get("features") ?? "builtin";
         IFeatureExtractor extractor = feat == "builtin" ? new BuiltinFeatureExtractor()
             : feat.StartsWith("torchscript:", StringComparison.Ordinal) ? new TorchScriptFeatureExtractor(feat["torchscript:".Length..])
@@ -67,13 +70,18 @@ internal sealed class SegmentCommand : ICliCommand
             foreach (var v in testViews)
             {
                 ct.ThrowIfCancellationRequested();
+                // The scope also keeps chained temporaries (to(...).reshape(...)) alive while native code uses them.
+                using var scope = NewDisposeScope();
                 using var map = result.RenderLabels(v.Camera);
                 LabelMapImage.SavePng(map, Path.Combine(mapsDir, v.Name + ".png"));
                 if (gt is null) continue;
                 using var truth = gt.GetLabels(new SegmentationView(v.Name, v.Camera, null));
                 if (truth is null) { Console.Error.WriteLine($"  warning: no ground truth for test view '{v.Name}'"); continue; }
                 using var t32 = truth.to(ScalarType.Int32).reshape(-1); using var m32 = map.to(ScalarType.Int32).reshape(-1);
-                pairs.Add((t32.data<int>().ToArray(), m32.data<int>().ToArray()));
+                var predicted = m32.data<int>().ToArray();
+                // Empty space renders as 0; for a foreground/background split it is background, not an error.
+                if (voidAs != 0) for (int i = 0; i < predicted.Length; i++) if (predicted[i] == 0) predicted[i] = voidAs;
+                pairs.Add((t32.data<int>().ToArray(), predicted));
             }
             if (gt is not null)
             {
@@ -86,7 +94,11 @@ internal sealed class SegmentCommand : ICliCommand
                 }
                 var cm = new SegmentationConfusionMatrix();
                 foreach (var (t, p) in pairs) cm.Add(t, p);
-                var json = JsonSerializer.Serialize(new { miou = cm.MeanIoU, accuracy = cm.Accuracy, pq = pq.PQ, views = pairs.Count, seconds = result.Seconds });
+                var json = JsonSerializer.Serialize(new
+                {
+                    miou = cm.MeanIoU, accuracy = cm.Accuracy, pq = pq.PQ, views = pairs.Count, seconds = result.Seconds,
+                    class_iou = cm.ClassIoU.ToDictionary(kv => kv.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), kv => kv.Value),
+                });
                 File.WriteAllText(Path.Combine(outDir, "metrics.json"), json);
                 Console.WriteLine(json);
             }

@@ -22,6 +22,7 @@ public sealed class InMemoryLabelSource : ILabelSource
         int h = view.Camera.Height, w = view.Camera.Width;
         if (l.Length != h * w)
             throw new ArgumentException($"labels of view '{view.Name}' have {l.Length} pixels, expected {w}×{h} = {w * h}.");
-        return tensor(l.Select(v => (long)v).ToArray()).reshape(h, w);
+        // Shaped at creation: a chained temporary could be finalized by the GC during the native reshape call.
+        return tensor(l.Select(v => (long)v).ToArray(), new long[] { h, w });
     }
 }

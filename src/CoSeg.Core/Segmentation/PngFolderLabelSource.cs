@@ -54,7 +54,8 @@ public sealed class PngFolderLabelSource : ILabelSource
             ids = ids.Select(c => c == 0 ? 0 : table.TryGetValue(c, out int id) ? id
                 : throw new InvalidDataException($"label image '{file}' has colour #{c:X6} not seen when the folder was scanned.")).ToArray();
         }
-        return tensor(ids.Select(v => (long)v).ToArray()).reshape(img.Height, img.Width);
+        // Shaped at creation: a chained temporary could be finalized by the GC during the native reshape call.
+        return tensor(ids.Select(v => (long)v).ToArray(), new long[] { img.Height, img.Width });
     }
 
     private Dictionary<int, int> ColorTable()
