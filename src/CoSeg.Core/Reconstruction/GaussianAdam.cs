@@ -36,7 +36,7 @@ internal sealed class GaussianAdam : IDisposable
         long k = scene.ShCoefficients.shape[1];
         var scale = Enumerable.Repeat((float)(1.0 / featureRestDivisor), (int)k).ToArray();
         scale[0] = 1f;
-        _shLrScale = tensor(scale).reshape(1, k, 1).DetachFromDisposeScope();
+        _shLrScale = tensor(scale, new long[] { 1, k, 1 }).DetachFromDisposeScope();
         _eps = epsilon;
     }
 

@@ -71,8 +71,8 @@ public static class GaussianInitializer
             xyz[3 * i + 2] = (float)(center.Z + (rng.NextDouble() * 2 - 1) * halfSide);
             rgb[3 * i] = (float)rng.NextDouble(); rgb[3 * i + 1] = (float)rng.NextDouble(); rgb[3 * i + 2] = (float)rng.NextDouble();
         }
-        using var p = tensor(xyz).reshape(count, 3);
-        using var c = tensor(rgb).reshape(count, 3);
+        using var p = tensor(xyz, new long[] { count, 3 });
+        using var c = tensor(rgb, new long[] { count, 3 });
         return FromPoints(p, c, shDegree, initialOpacity);
     }
 }

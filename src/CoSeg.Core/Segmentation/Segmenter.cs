@@ -106,7 +106,7 @@ public static class Segmenter
             int kNeighbors = Math.Max(o.SpatialKlNeighbors, o.Method == SegmentationMethod.CoSeg ? o.NeighborScales.Max() : 0);
             kNeighbors = (int)Math.Min(kNeighbors, Math.Max(1, n - 1));
             int[] knn = new NeighborGrid(geometry.Means).Query(kNeighbors, ct);
-            using var knnT = tensor(knn.Select(i => (long)i).ToArray(), ScalarType.Int64).reshape(n, kNeighbors);
+            using var knnT = tensor(knn.Select(i => (long)i).ToArray(), new long[] { n, kNeighbors }, ScalarType.Int64);
 
             int unseen = 0;
             ISegmentationField field;

@@ -25,8 +25,11 @@ internal static class SpatialEncoder
         int c = (int)features.shape[1];
         if (neighbors.Length != n * kMax) throw new ArgumentException($"neighbors must be N×{kMax}.", nameof(neighbors));
         if (scales.Any(k => k > kMax)) throw new ArgumentException("a scale exceeds kMax.", nameof(scales));
-        using var nb = tensor(neighbors.Select(i => (long)i).ToArray(), ScalarType.Int64).reshape(n, kMax);
-        using var sceneScale = (means - means.mean(new long[] { 0 })).square().sum(1).mean().sqrt().clamp_min(1e-8);
+        using var nb = tensor(neighbors.Select(i => (long)i).ToArray(), new long[] { n, kMax }, ScalarType.Int64);
+        Tensor scale;
+        using (NewDisposeScope()) // chained temporaries stay referenced (GC-safe) until the scope ends
+            scale = (means - means.mean(new long[] { 0 })).square().sum(1).mean().sqrt().clamp_min(1e-8).DetachFromDisposeScope();
+        using var sceneScale = scale;
         var output = zeros(n, scales.Length * ScaleWidth(c));
         const long chunk = 4096;
         for (long s = 0; s < n; s += chunk)

@@ -28,7 +28,7 @@ internal sealed class ViewBlendWeights : IDisposable
         Pixel = tensor(pixels.Select(p => (long)p).ToArray(), ScalarType.Int64);
         Gaussian = tensor(gaussians.Select(p => (long)p).ToArray(), ScalarType.Int64);
         Weight = tensor(weights, ScalarType.Float32);
-        Alpha = tensor(alpha, ScalarType.Float32).reshape(height, width);
+        Alpha = tensor(alpha, new long[] { height, width }, ScalarType.Float32);
     }
 
     /// <summary>Image width.</summary>

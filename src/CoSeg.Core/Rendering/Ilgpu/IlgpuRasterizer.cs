@@ -474,8 +474,10 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
     private unsafe BufferPool.Lease<float> Input(Tensor t, long count, string name)
     {
         if (t.numel() != count) throw new ArgumentException($"{name} has {t.numel()} elements, expected {count}.", name);
-        // A new handle; it shares the data when the tensor is already float32, on the CPU and contiguous.
-        var c = t.detach().to(ScalarType.Float32).cpu().contiguous().DetachFromDisposeScope();
+        // A new handle; it shares the data when the tensor is already float32, on the CPU and contiguous. The scope keeps
+        // the chain's temporaries referenced (a temporary the GC finalizes mid-call would be freed under libtorch).
+        Tensor c;
+        using (torch.NewDisposeScope()) c = t.detach().to(ScalarType.Float32).cpu().contiguous().DetachFromDisposeScope();
         if (_device.IsCpu) return _pool.Wrap<float>(DataPtr<float>(c), count, c);
         try
         {

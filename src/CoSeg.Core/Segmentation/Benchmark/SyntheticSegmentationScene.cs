@@ -120,19 +120,28 @@ public sealed class SyntheticSegmentationScene : IDisposable
             }
         }
         int n = mem.Count;
-        var means = tensor(pos.ToArray()).reshape(n, 3);
-        var logScales = tensor(scl.Select(s => MathF.Log(s)).ToArray()).reshape(n, 1).repeat(1, 3).contiguous();
+        // Tensors are made in their final shape or inside a dispose scope: a chained temporary outside a scope can be
+        // finalized by the GC while the next native call still uses it.
+        var means = tensor(pos.ToArray(), new long[] { n, 3 });
+        Tensor logScales, dc;
+        using (NewDisposeScope())
+        {
+            logScales = tensor(scl.Select(s => MathF.Log(s)).ToArray(), new long[] { n, 1 }).repeat(1, 3).contiguous().DetachFromDisposeScope();
+            const double c0 = 0.28209479177387814;
+            dc = ((tensor(col.ToArray(), new long[] { n, 1, 3 }) - 0.5) / c0).to(ScalarType.Float32).contiguous().DetachFromDisposeScope();
+        }
         var rots = zeros(n, 4); rots[TensorIndex.Colon, 0] = 1;
         var opac = full(n, 3.0f);
-        const double c0 = 0.28209479177387814;
-        var dc = ((tensor(col.ToArray()).reshape(n, 1, 3)) - 0.5) / c0;
-        var scene = new GaussianScene(means, logScales, rots, opac, dc.to(ScalarType.Float32).contiguous());
+        var scene = new GaussianScene(means, logScales, rots, opac, dc);
         var membership = mem.ToArray();
         int segments = o.Objects + 1;
 
         var geometry = BlendWeightRasterizer.Geometry.FromScene(scene);
-        using var rgb = tensor(col.ToArray()).reshape(n, 3);
-        using var oneHot = nn.functional.one_hot(tensor(membership.Select(m => (long)m).ToArray()), segments + 1).to(ScalarType.Float32);
+        using var rgb = tensor(col.ToArray(), new long[] { n, 3 });
+        Tensor oneHotT;
+        using (NewDisposeScope())
+            oneHotT = nn.functional.one_hot(tensor(membership.Select(m => (long)m).ToArray()), segments + 1).to(ScalarType.Float32).DetachFromDisposeScope();
+        using var oneHot = oneHotT;
         var train = new List<SegmentationView>(); var test = new List<SegmentationView>();
         var trainGt = new List<int[]>(); var testGt = new List<int[]>();
         for (int v = 0; v < o.TrainViews + o.TestViews; v++)
