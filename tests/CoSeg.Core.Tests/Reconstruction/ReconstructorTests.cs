@@ -20,11 +20,14 @@ public sealed class ReconstructorTests
         Assert.Equal(2, fitted.Count);
     }
 
-    [Fact]
-    public void Train_SameSeed_GivesIdenticalParameters_WithDensification()
+    [Theory]
+    [InlineData("reference")]
+    [InlineData("native")]
+    [InlineData("ilgpu")]
+    public void Train_SameSeed_GivesIdenticalParameters_WithDensification(string backend)
     {
         var data = TinyScenes.Data(3, 24);
-        var opts = TinyScenes.Options(40) with { DensifyFrom = 5, DensifyInterval = 10, DensifyUntil = 35, DensifyGradThreshold = 1e-7, Seed = 7 };
+        var opts = TinyScenes.Options(40) with { Backend = backend, DensifyFrom = 5, DensifyInterval = 10, DensifyUntil = 35, DensifyGradThreshold = 1e-7, Seed = 7 };
         using var s0 = TinyScenes.Start();
         using var a = Reconstructor.Train(s0, data, opts);
         using var b = Reconstructor.Train(s0, data, opts);
