@@ -94,18 +94,24 @@ public class RasterizerBenchmarks
 
 /// <summary>
 /// A short in-process job (1 warm-up, 5 measured single invocations) with a long timeout, for operations that take
-/// seconds to minutes on the ILGPU CPU accelerator.
+/// seconds on the ILGPU CPU accelerator.
 /// </summary>
-public sealed class RasterizerBenchmarkConfig : ManualConfig
+public sealed class RasterizerBenchmarkConfig() : InProcessMonitoringConfig(iterations: 5, id: "InProcessShort");
+
+/// <summary>
+/// In-process single-invocation jobs (generated out-of-process projects miss the libstdc++ fix TorchSharp needs here):
+/// one warm-up, then <c>iterations</c> measured invocations, with a two-hour timeout.
+/// </summary>
+public abstract class InProcessMonitoringConfig : ManualConfig
 {
     /// <summary>Creates the config.</summary>
-    public RasterizerBenchmarkConfig()
+    protected InProcessMonitoringConfig(int iterations, string id)
     {
         AddJob(Job.Default
             .WithToolchain(new InProcessEmitToolchain(TimeSpan.FromHours(2), logOutput: false))
             .WithStrategy(RunStrategy.Monitoring)
-            .WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(5)
+            .WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(iterations)
             .WithInvocationCount(1).WithUnrollFactor(1)
-            .WithId("InProcessShort"));
+            .WithId(id));
     }
 }

@@ -1,8 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Engines;
-using BenchmarkDotNet.Jobs;
-using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using CoSeg.Geometry;
 using CoSeg.Rendering;
 using CoSeg.Rendering.Reference;
@@ -70,17 +66,5 @@ public class ReferenceRasterizerBenchmarks
     }
 }
 
-/// <summary>One warm-up and three measured single invocations in-process (each call takes minutes).</summary>
-public sealed class ReferenceBenchmarkConfig : ManualConfig
-{
-    /// <summary>Creates the config.</summary>
-    public ReferenceBenchmarkConfig()
-    {
-        AddJob(Job.Default
-            .WithToolchain(new InProcessEmitToolchain(TimeSpan.FromHours(2), logOutput: false))
-            .WithStrategy(RunStrategy.Monitoring)
-            .WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(3)
-            .WithInvocationCount(1).WithUnrollFactor(1)
-            .WithId("InProcessReference"));
-    }
-}
+/// <summary>One warm-up and three measured single invocations in-process (each call takes about a minute).</summary>
+public sealed class ReferenceBenchmarkConfig() : InProcessMonitoringConfig(iterations: 3, id: "InProcessReference");

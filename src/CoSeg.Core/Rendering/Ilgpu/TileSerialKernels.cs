@@ -45,6 +45,13 @@ internal static class TileSerialKernels
         return x0 < x1 && y0 < y1;
     }
 
+    /// <summary>Pixel rectangle [tx0, tx1) × [ty0, ty1) of a tile, clipped to the image.</summary>
+    private static void TilePixels(int tile, in KernelParams p, out int tx0, out int ty0, out int tx1, out int ty1)
+    {
+        tx0 = (tile % p.TilesX) * Tile; ty0 = (tile / p.TilesX) * Tile;
+        tx1 = XMath.Min(tx0 + Tile, p.Width); ty1 = XMath.Min(ty0 + Tile, p.Height);
+    }
+
     /// <summary>Front-to-back blend of one tile (index = tile id); same outputs as <see cref="RasterKernels.RasterizeForward"/>.</summary>
     public static void Forward(Index1D index, GridStride range, KernelParams p, RasterKernels.SplatViews sv, ForwardViews fv)
     {
@@ -54,8 +61,7 @@ internal static class TileSerialKernels
     private static void ForwardAt(int tile, KernelParams p, RasterKernels.SplatViews sv, ForwardViews fv)
     {
         int nc = p.Channels;
-        int tx0 = (tile % p.TilesX) * Tile, ty0 = (tile / p.TilesX) * Tile;
-        int tx1 = XMath.Min(tx0 + Tile, p.Width), ty1 = XMath.Min(ty0 + Tile, p.Height);
+        TilePixels(tile, p, out int tx0, out int ty0, out int tx1, out int ty1);
         int live = 0;
         for (int row = ty0; row < ty1; row++)
         {
@@ -130,8 +136,7 @@ internal static class TileSerialKernels
                                 ArrayView<float> partials)
     {
         int nc = p.Channels;
-        int tx0 = (tile % p.TilesX) * Tile, ty0 = (tile / p.TilesX) * Tile;
-        int tx1 = XMath.Min(tx0 + Tile, p.Width), ty1 = XMath.Min(ty0 + Tile, p.Height);
+        TilePixels(tile, p, out int tx0, out int ty0, out int tx1, out int ty1);
         int maxLast = 0;
         for (int row = ty0; row < ty1; row++)
         {
