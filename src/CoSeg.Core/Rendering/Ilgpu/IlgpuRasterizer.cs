@@ -378,11 +378,13 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
         FromHost(state.PairsByGaussian.View, byGaussian, 0, Math.Max(1, total));
     }
 
-    private int[]? _hostIds, _hostStart, _hostFill, _hostByGaussian;
+    // Host scratch of the CPU path (scan, sort, pair index), reused across calls under _gate.
+    private int[]? _hostIds, _hostStart, _hostFill, _hostByGaussian, _hostCounts, _hostValues;
+    private ulong[]? _hostKeys;
 
-    private static int[] Grow(ref int[]? buffer, long length)
+    private static T[] Grow<T>(ref T[]? buffer, long length)
     {
-        if (buffer is null || buffer.Length < length) buffer = new int[Math.Max(length, (buffer?.Length ?? 0) * 3 / 2)];
+        if (buffer is null || buffer.Length < length) buffer = new T[Math.Max(length, (buffer?.Length ?? 0) * 3 / 2)];
         return buffer;
     }
 
@@ -417,7 +419,7 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
         if (HostSort)
         {
             acc.Synchronize();
-            var counts = new int[n];
+            var counts = Grow(ref _hostCounts, n);
             ToHost(tiles.View, counts, 0, n);
             long run = 0;
             for (long i = 0; i < n; i++)
@@ -445,11 +447,11 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
         if (HostSort)
         {
             acc.Synchronize();
-            var k = new ulong[count];
-            var v = new int[count];
+            var k = Grow(ref _hostKeys, count);
+            var v = Grow(ref _hostValues, count);
             ToHost(keys.View, k, 0, count);
             ToHost(values.View, v, 0, count);
-            Array.Sort(k, v);
+            Array.Sort(k, v, 0, (int)count);
             FromHost(keys.View, k, 0, count);
             FromHost(values.View, v, 0, count);
             return;
