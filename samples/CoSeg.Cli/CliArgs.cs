@@ -76,6 +76,17 @@ internal sealed class CliArgs
         catch (IOException e) { throw new IOException($"--{o.Name}: {e.Message}", e); }
     }
 
+    /// <summary>
+    /// The output folder of option <paramref name="name"/>, or <paramref name="fallback"/> when the option is not
+    /// given; a fallback gets the checks <see cref="Parse"/> gives a given one (not a file, created, writable).
+    /// </summary>
+    public string OutputFolder(CliOption option, string fallback)
+    {
+        if (Get(option.Name) is { } given) return given;
+        PrepareOutputFolder(option, fallback);
+        return fallback;
+    }
+
     public bool Has(string name) => _values.ContainsKey(name);
 
     public string? Get(string name) => _values.TryGetValue(name, out var v) ? v : null;

@@ -51,7 +51,7 @@ internal static class CliErrors
                 code = Failure; line = $"{prefix} error: out of memory in libtorch ({FirstLine(x.Message)}); try a smaller image size, scene or option value"; break;
             case ArgumentException a:
                 code = Failure; line = $"{prefix} error: {WithoutParameterSuffix(a)}"; break;
-            case IOException or UnauthorizedAccessException or OverflowException or FormatException or NotSupportedException
+            case IOException or InvalidDataException or UnauthorizedAccessException or OverflowException or FormatException or NotSupportedException
                 or InvalidOperationException or ExternalException or KeyNotFoundException or DllNotFoundException or EntryPointNotFoundException:
                 code = Failure; line = $"{prefix} error: {FirstLine(e.Message)}"; break;
             default:
