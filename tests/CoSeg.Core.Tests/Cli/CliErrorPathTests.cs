@@ -67,8 +67,9 @@ public sealed class CliErrorPathTests
     public void OutputInReadOnlyFolder_FailsBeforeWork(string command, string option)
     {
         using var tmp = new TempDir();
-        string readOnly = ReadOnlyFolder(tmp);
-        var r = CliRunner.Run([command, .. ValidInputs(command, tmp, option), "--" + option, Path.Combine(readOnly, "out")]);
+        string? readOnly = ReadOnlyFolder.Find(tmp);
+        Skip.If(readOnly is null, "no folder here refuses writes (running as root without a sysfs at /sys).");
+        var r = CliRunner.Run([command, .. ValidInputs(command, tmp, option), "--" + option, Path.Combine(readOnly!, "out")]);
         Assert.True(r.ExitCode == 1, $"exit {r.ExitCode}: {r.StdErr}");
         AssertOneLine(r.StdErr, "permission denied");
         Assert.Contains("--" + option, r.StdErr);
@@ -131,6 +132,27 @@ public sealed class CliErrorPathTests
         Assert.DoesNotContain("Parameter", r.StdErr);
     }
 
+    [Fact]
+    public void Reconstruct_SceneCannotBeWritten_KeepsACopyAndSaysWhere()
+    {
+        using var tmp = new TempDir();
+        string data = tmp.File("data"), outDir = tmp.File("out");
+        var export = CliRunner.Run("bench-seg", "--image-size", "24", "--density", "60", "--iterations", "1", "--method", "per-gaussian", "--export", data);
+        Assert.True(export.ExitCode == 0, export.StdErr);
+        Directory.CreateDirectory(Path.Combine(outDir, "scene.ply"));    // a folder where the scene file must go: the final write fails
+        var r = CliRunner.Run("reconstruct", "--data", data, "--out", outDir, "--iterations", "5", "--init-points", "300", "--renders", "0");
+        Assert.True(r.ExitCode == 1, $"exit {r.ExitCode}: {r.StdErr}");
+        var last = r.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last();
+        var m = System.Text.RegularExpressions.Regex.Match(last, @"a copy was saved to (\S+\.ply)\.$");
+        Assert.True(m.Success, last);
+        try
+        {
+            using var saved = CoSeg.Gaussians.GaussianPly.Load(m.Groups[1].Value);
+            Assert.Equal(300, saved.Count);
+        }
+        finally { File.Delete(m.Groups[1].Value); }
+    }
+
     [SkippableFact]
     public void Interrupt_Cancels_ExitCode130()
     {
@@ -144,30 +166,6 @@ public sealed class CliErrorPathTests
         var r = CliRunner.Finish(p, ["bench-seg"]);
         Assert.Equal(130, r.ExitCode);
         Assert.Contains("coseg bench-seg: cancelled", r.StdErr);
-    }
-
-    /// <summary>
-    /// A folder nothing can be created in. As an ordinary user that is a folder with mode 0555; the tests may run as
-    /// root, for whom permission bits do not stop writes, so then it is /sys: sysfs refuses new files and folders even
-    /// to root. Whichever is used is first proven unwritable; the test is skipped when neither is.
-    /// </summary>
-    private static string ReadOnlyFolder(TempDir tmp)
-    {
-        string local = tmp.File("read-only");
-        Directory.CreateDirectory(local);
-        File.SetUnixFileMode(local, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute
-                                    | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-        foreach (var candidate in new[] { local, "/sys" })
-            if (Directory.Exists(candidate) && !CanCreateIn(candidate)) return candidate;
-        Skip.If(true, "no folder here refuses writes (running as root without a sysfs at /sys).");
-        return "";
-    }
-
-    private static bool CanCreateIn(string folder)
-    {
-        string probe = Path.Combine(folder, ".coseg-probe-" + Guid.NewGuid().ToString("N"));
-        try { Directory.CreateDirectory(probe); Directory.Delete(probe); return true; }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }
 
     /// <summary>Valid-looking values for the command's required options other than <paramref name="except"/>.</summary>

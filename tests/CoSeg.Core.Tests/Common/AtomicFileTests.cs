@@ -72,22 +72,12 @@ public sealed class AtomicFileTests
     [SkippableFact]
     public void EnsureWritableFolder_RefusesAReadOnlyFolder()
     {
-        // Permission bits do not stop root; sysfs refuses new entries even to root (see CliErrorPathTests.ReadOnlyFolder).
+        // Permission bits do not stop root; sysfs refuses new entries even to root (see ReadOnlyFolder).
         using var tmp = new TempDir();
-        string local = tmp.File("ro");
-        Directory.CreateDirectory(local);
-        File.SetUnixFileMode(local, UnixFileMode.UserRead | UnixFileMode.UserExecute);
-        string? readOnly = new[] { local, "/sys" }.FirstOrDefault(d => Directory.Exists(d) && !CanCreateIn(d));
+        string? readOnly = ReadOnlyFolder.Find(tmp);
         Skip.If(readOnly is null, "no folder here refuses writes.");
         var e = Assert.Throws<UnauthorizedAccessException>(() => AtomicFile.EnsureWritableFolder(readOnly!));
         Assert.Contains("not writable", e.Message);
         Assert.Throws<UnauthorizedAccessException>(() => AtomicFile.WriteAllText(Path.Combine(readOnly!, "x.json"), "{}"));
-    }
-
-    private static bool CanCreateIn(string folder)
-    {
-        string probe = Path.Combine(folder, ".probe-" + Guid.NewGuid().ToString("N"));
-        try { File.WriteAllText(probe, ""); File.Delete(probe); return true; }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }
 }
