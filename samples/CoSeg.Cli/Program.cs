@@ -57,7 +57,13 @@ if (rest.Contains("--help") || rest.Contains("-h"))
 }
 
 using var cts = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
+// The first Ctrl+C cancels the work (exit 130 once it stops); a second one ends the process at once.
+Console.CancelKeyPress += (_, e) =>
+{
+    if (cts.IsCancellationRequested) return;
+    e.Cancel = true;
+    cts.Cancel();
+};
 try
 {
     var parsed = CliArgs.Parse(rest, command.Options, verbose);
