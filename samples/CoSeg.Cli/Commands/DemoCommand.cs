@@ -35,11 +35,11 @@ internal sealed class DemoCommand : ICliCommand
 
     public async Task<int> RunAsync(CliArgs args, CancellationToken ct)
     {
-        string outDir = args.OutputFolder(Options.First(o => o.Name == "out"), "coseg-demo");
         int iterations = Positive(args, "iterations", 1500), segIterations = Positive(args, "seg-iterations", 600);
         int size = Positive(args, "image-size", 80), seed = args.GetInt("seed", 0);
         string noiseName = args.GetChoice("noise", "default", "none", "low", "default", "high");
         string backend = args.GetChoice("backend", "auto", "auto", "ilgpu", "native", "reference");
+        string outDir = args.OutputFolder(Options.First(o => o.Name == "out"), "coseg-demo");
         var total = Stopwatch.StartNew();
 
         // 1. A generated scene with known per-object membership, and its posed photos (train and held-out test views).
