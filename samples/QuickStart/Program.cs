@@ -36,18 +36,19 @@ if (args.Length == 0)
     using var segmentation = await Segmenter.SegmentAsync(scene, truth.TrainViews, labels, null, segmentOptions);
     segmentation.SavePly(Path.Combine(outDir, "segmented.ply"));
     // 4. Score on held-out views: image PSNR of the reconstruction and pixel accuracy of the rendered labels.
-    var confusion = new SegmentationConfusionMatrix();
+    var scorer = new LabelMapScorer();
     double psnr = 0;
     foreach (var (view, groundTruth) in truth.TestViews.Zip(truth.TestGroundTruth))
     {
         using var scope = torch.NewDisposeScope();
         using (torch.no_grad()) using (var render = Rasterizer.Render(scene, view.Camera)) psnr += Psnr.Compute(render.Image.clamp(0, 1), view.Image!);
-        confusion.Add(groundTruth, segmentation.RenderLabels(view.Camera).to(torch.ScalarType.Int32).reshape(-1).data<int>().ToArray());
+        scorer.Add(groundTruth, segmentation.RenderLabels(view.Camera).to(torch.ScalarType.Int32).reshape(-1).data<int>().ToArray());
     }
     summary["gaussians"] = scene.Count;
     summary["test_psnr"] = Math.Round(psnr / truth.TestViews.Count, 3);
-    summary["test_accuracy"] = Math.Round(confusion.Accuracy, 4);
-    summary["test_miou"] = Math.Round(confusion.MeanIoU, 4);
+    var scores = scorer.Score();
+    summary["test_accuracy"] = Math.Round(scores.Accuracy, 4);
+    summary["test_miou"] = Math.Round(scores.MeanIoU, 4);
 }
 else
 {

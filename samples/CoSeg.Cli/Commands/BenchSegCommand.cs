@@ -1,5 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
+using CoSeg.Common;
+using CoSeg.Data;
+using CoSeg.Geometry;
 using CoSeg.Segmentation;
 using CoSeg.Segmentation.Benchmark;
 
@@ -19,7 +22,6 @@ internal sealed class BenchSegCommand : ICliCommand
         new CliOption("image-size", "PX", "view size in pixels (default 96)"),
         new CliOption("density", "D", "Gaussians per unit area of object surface (default 900)"),
         new CliOption("export", "DIR", "also write the scene as a NeRF-synthetic dataset + scene.ply + labels/ (noisy) + gt/ (test truth) for `coseg segment`", IsPath: true, MustExist: false),
-        new CliOption("verbose", null, "print stage timings to stderr"),
         new CliOption("method", "coseg|per-gaussian|both", "which method(s) to run (default both)"),
     };
 
@@ -45,7 +47,7 @@ internal sealed class BenchSegCommand : ICliCommand
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var cpu0 = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
             string lastStage = "";
-            IProgress<SegmentProgress>? progress = args.Has("verbose") ? new SyncProgress(p =>
+            IProgress<SegmentProgress>? progress = args.Verbose ? new SyncProgress(p =>
             {
                 if (p.Stage != lastStage || (p.Stage == "train" && p.Step % 250 == 1))
                     Console.Error.WriteLine($"  [{clock.Elapsed.TotalSeconds,7:F1}s] {m} {p.Stage} {p.Step}/{p.Total} loss={p.Loss:F4}");
@@ -66,8 +68,7 @@ internal sealed class BenchSegCommand : ICliCommand
     /// <summary>Writes the generated scene in the formats `coseg segment` reads.</summary>
     private static void Export(SyntheticSegmentationScene s, LabelNoiseOptions noise, int seed, string dir)
     {
-        foreach (var sub in new[] { "train", "test", "labels", "gt" }) Directory.CreateDirectory(Path.Combine(dir, sub));
-        CoSeg.Gaussians.GaussianPly.Save(s.Scene, Path.Combine(dir, "scene.ply"));
+        s.Scene.SavePly(Path.Combine(dir, "scene.ply"));
         var noisy = SegmentationBenchmark.NoisyLabels(s, noise, seed);
         void Split(string name, IReadOnlyList<SegmentationView> views, Func<int, int[]> labels, string labelDir)
         {
@@ -75,43 +76,18 @@ internal sealed class BenchSegCommand : ICliCommand
             for (int i = 0; i < views.Count; i++)
             {
                 var v = views[i]; var c = v.Camera;
-                SavePng(Path.Combine(dir, name, v.Name + ".png"), c.Width, c.Height, v.Image!.contiguous().data<float>().ToArray(), 3);
-                SavePng(Path.Combine(dir, labelDir, v.Name + ".png"), c.Width, c.Height, labels(i).Select(x => (float)x).ToArray(), 1);
-                // OpenCV world-to-camera → OpenGL camera-to-world (flip the camera's y and z axes).
-                var r = c.Rotation.ToArray(); var t = c.Translation.ToArray();
-                var ctr = c.Center;
-                double[][] m =
-                {
-                    new[] { r[0], -r[3], -r[6], ctr.X }, new[] { r[1], -r[4], -r[7], ctr.Y },
-                    new[] { r[2], -r[5], -r[8], ctr.Z }, new[] { 0.0, 0, 0, 1 },
-                };
-                frames.Add(new { file_path = $"./{name}/{v.Name}", transform_matrix = m });
+                ImageFiles.SavePng(v.Image!, Path.Combine(dir, name, v.Name + ".png"));
+                LabelIdPng.Save(labels(i), c.Width, c.Height, Path.Combine(dir, labelDir, v.Name + ".png"));
+                var m = PoseConversions.ToOpenGlCameraToWorld(c);
+                frames.Add(new { file_path = $"./{name}/{v.Name}", transform_matrix = m.Chunk(4).ToArray() });
             }
             var c0 = views[0].Camera;
             var json = new { fl_x = c0.Fx, fl_y = c0.Fy, cx = c0.Cx, cy = c0.Cy, w = c0.Width, h = c0.Height, frames };
-            File.WriteAllText(Path.Combine(dir, $"transforms_{name}.json"), JsonSerializer.Serialize(json));
+            AtomicFile.WriteAllText(Path.Combine(dir, $"transforms_{name}.json"), JsonSerializer.Serialize(json));
         }
         Split("train", s.TrainViews, i => noisy[s.TrainViews[i].Name], "labels");
         Split("test", s.TestViews, i => s.TestGroundTruth[i], "gt");
         Console.Error.WriteLine($"bench-seg: exported dataset, scene.ply, labels/ and gt/ to {dir}");
-    }
-
-    /// <summary>Saves RGB floats in [0, 1] (channels = 3) or integer ids (channels = 1, as 8-bit gray) as PNG.</summary>
-    private static void SavePng(string path, int w, int h, float[] values, int channels)
-    {
-        var info = new SkiaSharp.SKImageInfo(w, h, channels == 1 ? SkiaSharp.SKColorType.Gray8 : SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Opaque);
-        using var bmp = new SkiaSharp.SKBitmap(info);
-        var bytes = new byte[w * h * (channels == 1 ? 1 : 4)];
-        for (int i = 0; i < w * h; i++)
-        {
-            if (channels == 1) { bytes[i] = (byte)Math.Clamp(values[i], 0, 255); continue; }
-            for (int k = 0; k < 3; k++) bytes[4 * i + k] = (byte)Math.Round(Math.Clamp(values[3 * i + k], 0, 1) * 255);
-            bytes[4 * i + 3] = 255;
-        }
-        System.Runtime.InteropServices.Marshal.Copy(bytes, 0, bmp.GetPixels(), bytes.Length);
-        using var data = bmp.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
-        using var f = File.Create(path);
-        data.SaveTo(f);
     }
 }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using CoSeg.Common;
 using CoSeg.Data;
 using CoSeg.Evaluation;
 using CoSeg.Reconstruction;
@@ -34,12 +35,11 @@ internal sealed class DemoCommand : ICliCommand
 
     public async Task<int> RunAsync(CliArgs args, CancellationToken ct)
     {
-        string outDir = args.Get("out") ?? "coseg-demo";
         int iterations = Positive(args, "iterations", 1500), segIterations = Positive(args, "seg-iterations", 600);
         int size = Positive(args, "image-size", 80), seed = args.GetInt("seed", 0);
         string noiseName = args.GetChoice("noise", "default", "none", "low", "default", "high");
         string backend = args.GetChoice("backend", "auto", "auto", "ilgpu", "native", "reference");
-        Directory.CreateDirectory(outDir);
+        string outDir = args.OutputFolder(Options.First(o => o.Name == "out"), "coseg-demo");
         var total = Stopwatch.StartNew();
 
         // 1. A generated scene with known per-object membership, and its posed photos (train and held-out test views).
@@ -85,33 +85,31 @@ internal sealed class DemoCommand : ICliCommand
         seg.SavePly(Path.Combine(outDir, "segmented.ply"));
 
         // 4. Score the rendered label maps of held-out views against the generator's ground truth.
-        var confusion = new SegmentationConfusionMatrix();
-        var pairs = new List<(int[] GroundTruth, int[] Predicted)>();
+        var scorer = new LabelMapScorer();
         for (int v = 0; v < truth.TestViews.Count; v++)
         {
             using var scope = torch.NewDisposeScope();
             var cam = truth.TestViews[v].Camera;
-            var map = seg.RenderLabels(cam).to(torch.ScalarType.Int32).reshape(-1).data<int>().ToArray();
-            confusion.Add(truth.TestGroundTruth[v], map);
-            pairs.Add((truth.TestGroundTruth[v], map));
+            var map = seg.RenderLabels(cam);
+            scorer.Add(truth.TestGroundTruth[v], map.to(torch.ScalarType.Int32).reshape(-1).data<int>().ToArray());
             if (v < 4)
             {
-                LabelMapImage.SavePng(seg.RenderLabels(cam), Path.Combine(outDir, $"test_{v:D3}_labels.png"));
+                LabelMapImage.SavePng(map, Path.Combine(outDir, $"test_{v:D3}_labels.png"));
                 using var noGrad = torch.no_grad();
                 using var r = Rasterizer.Render(reconstructed, cam, renderOptions);
                 ImageFiles.SavePng(r.Image.detach().clamp(0, 1), Path.Combine(outDir, $"test_{v:D3}_render.png"));
             }
         }
-        var pq = SegmentationPanopticQuality.Compute(pairs);
+        var scores = scorer.Score();
         var summary = new
         {
             psnr = Math.Round(image.Psnr, 3), ssim = Math.Round(image.Ssim, 4), gaussians = reconstructed.Count,
-            reconstructSeconds = Math.Round(reconSeconds, 1), miou = Math.Round(confusion.MeanIoU, 4),
-            accuracy = Math.Round(confusion.Accuracy, 4), pq = Math.Round(pq.PQ, 4), segmentSeconds = Math.Round(segSeconds, 1),
+            reconstructSeconds = Math.Round(reconSeconds, 1), miou = Math.Round(scores.MeanIoU, 4),
+            accuracy = Math.Round(scores.Accuracy, 4), pq = Math.Round(scores.PQ, 4), segmentSeconds = Math.Round(segSeconds, 1),
             noise = noiseName, seconds = Math.Round(total.Elapsed.TotalSeconds, 1), output = Path.GetFullPath(outDir),
         };
         string json = JsonSerializer.Serialize(summary);
-        File.WriteAllText(Path.Combine(outDir, "metrics.json"), json + Environment.NewLine);
+        AtomicFile.WriteAllText(Path.Combine(outDir, "metrics.json"), json + Environment.NewLine);
         Console.WriteLine(json);
         return 0;
     }

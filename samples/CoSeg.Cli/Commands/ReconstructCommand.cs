@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using CoSeg.Common;
 using CoSeg.Data;
 using CoSeg.Evaluation;
 using CoSeg.Reconstruction;
@@ -53,13 +54,12 @@ internal sealed class ReconstructCommand : ICliCommand
 
         using var dataset = DatasetLoader.Load(dataDir, new DatasetLoadOptions { Downscale = downscale }, ct);
         Console.Error.WriteLine($"coseg reconstruct: {dataset}");
-        Directory.CreateDirectory(outDir);
 
         var clock = Stopwatch.StartNew();
         using var scene = await RunTraining(dataset, options, ct);
         double seconds = clock.Elapsed.TotalSeconds;
         string plyPath = Path.Combine(outDir, "scene.ply");
-        scene.SavePly(plyPath);
+        SaveTrainedScene(scene, plyPath);
 
         var (split, allViews) = dataset.Test.Count > 0 ? ("test", dataset.Test) : dataset.Val.Count > 0 ? ("val", dataset.Val) : ("train", dataset.Train);
         var views = allViews.Where((_, i) => i % stride == 0).ToList();
@@ -69,7 +69,7 @@ internal sealed class ReconstructCommand : ICliCommand
             report = ImageMetricsEvaluator.Evaluate(scene, views, renderOptions,
                 new SyncProgress<int>(n => bar.Update(n / (double)views.Count, $"evaluating {split} {n}/{views.Count}", n == views.Count)), ct);
         string json = MetricsJson(report, split, options.Iterations, scene.Count, seconds);
-        File.WriteAllText(Path.Combine(outDir, "metrics.json"), json + Environment.NewLine);
+        AtomicFile.WriteAllText(Path.Combine(outDir, "metrics.json"), json + Environment.NewLine);
 
         for (int i = 0; i < Math.Min(renders, views.Count); i++)
         {
@@ -82,6 +82,25 @@ internal sealed class ReconstructCommand : ICliCommand
         }
         Console.WriteLine(json);
         return 0;
+    }
+
+    /// <summary>
+    /// Saves the trained scene; when that fails (the folder became unwritable, the disk filled up during training),
+    /// the hours of training are not thrown away: a copy goes to the system temp folder and the error says where.
+    /// </summary>
+    private static void SaveTrainedScene(CoSeg.Gaussians.GaussianScene scene, string plyPath)
+    {
+        try { scene.SavePly(plyPath); return; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            string fallback = Path.Combine(Path.GetTempPath(), $"coseg-reconstruct-{Environment.ProcessId}-{DateTime.UtcNow:yyyyMMdd-HHmmss}.ply");
+            try { scene.SavePly(fallback); }
+            catch (Exception e2) when (e2 is IOException or UnauthorizedAccessException)
+            {
+                throw new IOException($"could not write the trained scene to {plyPath} ({e.Message}) nor a fallback copy to {fallback} ({e2.Message}); the trained scene is lost.", e);
+            }
+            throw new IOException($"could not write the trained scene to {plyPath} ({e.Message}); a copy was saved to {fallback}.", e);
+        }
     }
 
     private static async Task<CoSeg.Gaussians.GaussianScene> RunTraining(SceneDataset dataset, ReconstructOptions options, CancellationToken ct)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CoSeg.Common;
 using CoSeg.Data;
 using CoSeg.Evaluation;
 using CoSeg.Features;
@@ -26,14 +27,13 @@ internal sealed class SegmentCommand : ICliCommand
         new CliOption("iterations", "N", "training steps (default 1500)"),
         new CliOption("instance", null, "labels are per-view instance ids (Hungarian association)"),
         new CliOption("downscale", "F", "load images downscaled by F (default 1)"),
-        new CliOption("max-side", "PX", "longest image side used for training (default 200)"),
+        new CliOption("max-side", "PX", "longest image side used for training (default 200)", Sets: nameof(SegmentOptions.MaxImageSide)),
         new CliOption("void-as", "ID", "when scoring --gt, count pixels the scene does not cover (predicted 0) as this id, e.g. the background class (default: wrong)"),
     };
 
     public async Task<int> RunAsync(CliArgs args, CancellationToken ct)
     {
         string outDir = args.Require("out");
-        Directory.CreateDirectory(outDir);
         var method = args.GetChoice("method", "coseg", "coseg", "per-gaussian") == "coseg" ? SegmentationMethod.CoSeg : SegmentationMethod.PerGaussian;
         int classes = args.GetInt("classes", 16), iterations = args.GetInt("iterations", 1500), downscale = args.GetInt("downscale", 1);
         if (classes < 2) throw new CliUsageException("--classes must be ≥ 2");
@@ -66,7 +66,8 @@ internal sealed class SegmentCommand : ICliCommand
             var mapsDir = Path.Combine(outDir, "labels");
             Directory.CreateDirectory(mapsDir);
             var gt = args.Get("gt") is { } g ? new PngFolderLabelSource(g) : null;
-            var pairs = new List<(int[], int[])>();
+            // Empty space renders as 0; for a foreground/background split it is background, not an error (--void-as).
+            var scorer = new LabelMapScorer(matchInstanceIds: options.Mode == LabelMode.Instance, voidAs: voidAs);
             foreach (var v in testViews)
             {
                 ct.ThrowIfCancellationRequested();
@@ -77,29 +78,18 @@ internal sealed class SegmentCommand : ICliCommand
                 if (gt is null) continue;
                 using var truth = gt.GetLabels(new SegmentationView(v.Name, v.Camera, null));
                 if (truth is null) { Console.Error.WriteLine($"  warning: no ground truth for test view '{v.Name}'"); continue; }
-                using var t32 = truth.to(ScalarType.Int32).reshape(-1); using var m32 = map.to(ScalarType.Int32).reshape(-1);
-                var predicted = m32.data<int>().ToArray();
-                // Empty space renders as 0; for a foreground/background split it is background, not an error.
-                if (voidAs != 0) for (int i = 0; i < predicted.Length; i++) if (predicted[i] == 0) predicted[i] = voidAs;
-                pairs.Add((t32.data<int>().ToArray(), predicted));
+                scorer.Add(truth, map);
             }
             if (gt is not null)
             {
-                if (pairs.Count == 0) throw new InvalidDataException($"--gt {args.Get("gt")} has no label image for any test view.");
-                var pq = SegmentationPanopticQuality.Compute(pairs);
-                if (options.Mode == LabelMode.Instance)
-                {
-                    var match = SegmentationLabelMatching.Match(pairs);
-                    pairs = pairs.Select(p => (p.Item1, SegmentationLabelMatching.Apply(p.Item2, match))).ToList();
-                }
-                var cm = new SegmentationConfusionMatrix();
-                foreach (var (t, p) in pairs) cm.Add(t, p);
+                if (scorer.Views == 0) throw new InvalidDataException($"--gt {args.Get("gt")} has no label image for any test view.");
+                var scores = scorer.Score();
                 var json = JsonSerializer.Serialize(new
                 {
-                    miou = cm.MeanIoU, accuracy = cm.Accuracy, pq = pq.PQ, views = pairs.Count, seconds = result.Seconds,
-                    class_iou = cm.ClassIoU.ToDictionary(kv => kv.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), kv => kv.Value),
+                    miou = scores.MeanIoU, accuracy = scores.Accuracy, pq = scores.PQ, views = scores.Views, seconds = result.Seconds,
+                    class_iou = scores.ClassIoU.ToDictionary(kv => kv.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), kv => kv.Value),
                 });
-                File.WriteAllText(Path.Combine(outDir, "metrics.json"), json);
+                AtomicFile.WriteAllText(Path.Combine(outDir, "metrics.json"), json);
                 Console.WriteLine(json);
             }
             Console.Error.WriteLine($"segment: wrote {outDir}/segmented.ply and {testViews.Count} label maps in {result.Seconds:F1} s");

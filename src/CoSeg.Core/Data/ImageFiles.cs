@@ -1,3 +1,4 @@
+using CoSeg.Common;
 using SkiaSharp;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -171,11 +172,10 @@ public static class ImageFiles
                 dst[i * 4 + 3] = channels == 4 ? ToByte(data[i * 4 + 3]) : (byte)255;
             }
         }
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null) Directory.CreateDirectory(dir);
-        using var stream = File.Create(path);
-        if (!bitmap.Encode(stream, SKEncodedImageFormat.Png, 100))
-            throw new IOException($"Encoding PNG {path} failed.");
+        AtomicFile.Write(path, stream =>
+        {
+            if (!bitmap.Encode(stream, SKEncodedImageFormat.Png, 100)) throw new IOException($"Encoding PNG {path} failed.");
+        });
     }
 
     private static byte ToByte(float v) => (byte)Math.Clamp((int)MathF.Round((float.IsNaN(v) ? 0 : v) * 255f), 0, 255);

@@ -21,6 +21,13 @@ public sealed class SegmentationConfusionMatrix
         }
     }
 
+    /// <summary>Adds <paramref name="count"/> pixels of ground truth <paramref name="gt"/> (≠ 0) predicted as <paramref name="pred"/>.</summary>
+    internal void Add(int gt, int pred, long count)
+    {
+        if (gt == 0 || count == 0) return;
+        _counts[(gt, pred)] = _counts.GetValueOrDefault((gt, pred)) + count;
+    }
+
     /// <summary>Pixels counted (ground truth ≠ 0).</summary>
     public long Total => _counts.Values.Sum();
 

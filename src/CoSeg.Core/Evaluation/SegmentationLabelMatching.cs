@@ -1,4 +1,4 @@
-using CoSeg.Segmentation;
+using CoSeg.Common;
 
 namespace CoSeg.Evaluation;
 
@@ -11,8 +11,16 @@ public static class SegmentationLabelMatching
     /// <summary>Computes the predicted → ground-truth id map (ground-truth 0 = void is ignored).</summary>
     public static IReadOnlyDictionary<int, int> Match(IEnumerable<(int[] GroundTruth, int[] Predicted)> views)
     {
+        ArgumentNullException.ThrowIfNull(views);
         var m = new SegmentationConfusionMatrix();
         foreach (var (g, p) in views) m.Add(g, p);
+        return Match(m);
+    }
+
+    /// <summary>The same map from pixel counts accumulated over the views.</summary>
+    public static IReadOnlyDictionary<int, int> Match(SegmentationConfusionMatrix m)
+    {
+        ArgumentNullException.ThrowIfNull(m);
         var gts = m.Entries.Select(e => e.Gt).Distinct().Order().ToArray();
         var preds = m.Entries.Select(e => e.Pred).Where(p => p != 0).Distinct().Order().ToArray();
         var w = new double[preds.Length, gts.Length];
@@ -23,7 +31,7 @@ public static class SegmentationLabelMatching
         return map;
     }
 
-    /// <summary>Applies a map from <see cref="Match"/> (ids absent from the map and 0 stay as they are, except absent → −1).</summary>
+    /// <summary>Applies a map from <see cref="Match(SegmentationConfusionMatrix)"/> (ids absent from the map and 0 stay as they are, except absent → −1).</summary>
     public static int[] Apply(int[] predicted, IReadOnlyDictionary<int, int> map)
         => predicted.Select(p => p == 0 ? 0 : map.TryGetValue(p, out int g) ? g : -1).ToArray();
 }

@@ -8,7 +8,7 @@ namespace CoSeg.Evaluation;
 /// </summary>
 public static class SegmentationPanopticQuality
 {
-    /// <summary>Result of <see cref="Compute"/>.</summary>
+    /// <summary>Result of <see cref="Compute(SegmentationConfusionMatrix, Func{int, int}, Func{int, int})"/>.</summary>
     /// <param name="PQ">Panoptic quality in [0, 1].</param>
     /// <param name="SQ">Segmentation quality: mean IoU of matches.</param>
     /// <param name="RQ">Recognition quality: |TP| / (|TP| + ½|FP| + ½|FN|).</param>
@@ -24,20 +24,32 @@ public static class SegmentationPanopticQuality
     public static Result Compute(IEnumerable<(int[] GroundTruth, int[] Predicted)> views,
                                  Func<int, int>? gtClass = null, Func<int, int>? predClass = null)
     {
-        var inter = new Dictionary<(int, int), long>();
-        var gtArea = new Dictionary<int, long>();
-        var predArea = new Dictionary<int, long>();    // only on non-void ground truth
+        ArgumentNullException.ThrowIfNull(views);
+        var counts = new SegmentationConfusionMatrix();
         foreach (var (g, p) in views)
         {
             if (g.Length != p.Length) throw new ArgumentException("a view's ground truth and prediction differ in size.", nameof(views));
-            for (int i = 0; i < g.Length; i++)
-            {
-                if (g[i] == 0) continue;
-                gtArea[g[i]] = gtArea.GetValueOrDefault(g[i]) + 1;
-                if (p[i] == 0) continue;
-                predArea[p[i]] = predArea.GetValueOrDefault(p[i]) + 1;
-                inter[(g[i], p[i])] = inter.GetValueOrDefault((g[i], p[i])) + 1;
-            }
+            counts.Add(g, p);
+        }
+        return Compute(counts, gtClass, predClass);
+    }
+
+    /// <summary>
+    /// PQ^scene from pixel counts accumulated over the views (the counts are all it needs: ground-truth segment areas,
+    /// predicted areas on labelled pixels and their overlaps). Predicted id 0 is "no prediction".
+    /// </summary>
+    public static Result Compute(SegmentationConfusionMatrix counts, Func<int, int>? gtClass = null, Func<int, int>? predClass = null)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        var inter = new Dictionary<(int, int), long>();
+        var gtArea = new Dictionary<int, long>();
+        var predArea = new Dictionary<int, long>();    // only on non-void ground truth
+        foreach (var (g, p, n) in counts.Entries)
+        {
+            gtArea[g] = gtArea.GetValueOrDefault(g) + n;
+            if (p == 0) continue;
+            predArea[p] = predArea.GetValueOrDefault(p) + n;
+            inter[(g, p)] = n;
         }
         gtClass ??= _ => 0; predClass ??= _ => 0;
         var classes = gtArea.Keys.Select(gtClass).Concat(predArea.Keys.Select(predClass)).Distinct().ToList();

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
+using CoSeg.Common;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -215,9 +216,11 @@ public static class GaussianPly
         var matrix = torch.stack(props.Select(q => columns[q.Name]).ToArray(), 1).contiguous();
         float[] values = n == 0 ? Array.Empty<float>() : matrix.data<float>().ToArray();
 
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null) Directory.CreateDirectory(dir);
-        using var fs = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+        AtomicFile.Write(path, fs => WriteBody(fs, lines, props, values, n));
+    }
+
+    private static void WriteBody(Stream fs, List<string> lines, List<PlyProperty> props, float[] values, long n)
+    {
         var headerBytes = Encoding.ASCII.GetBytes(string.Join("\n", lines) + "\n");
         fs.Write(headerBytes);
         if (props.All(q => q.Type == PlyType.Float32) && BitConverter.IsLittleEndian)

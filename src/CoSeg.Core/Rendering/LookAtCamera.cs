@@ -1,4 +1,6 @@
+using CoSeg.Gaussians;
 using CoSeg.Geometry;
+using TorchSharp;
 
 namespace CoSeg.Rendering;
 
@@ -47,6 +49,36 @@ public static class LookAtCamera
             cams.Add(Create(eye, center, u, width, height, fovYDegrees));
         }
         return cams;
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> orbit views framing <paramref name="scene"/> (<see cref="Orbit"/>): centred on the
+    /// per-axis median of the Gaussian means (robust to stray floaters), at <paramref name="distance"/> times the median
+    /// distance of the means from that centre (at least 1e-3).
+    /// </summary>
+    /// <exception cref="ArgumentException">The scene has no Gaussians, or <paramref name="up"/> is zero.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="distance"/> is not positive, or <paramref name="count"/> &lt; 1.</exception>
+    public static IReadOnlyList<Camera> OrbitScene(GaussianScene scene, int count, int width, int height, (double X, double Y, double Z) up,
+                                                   double distance = 3, double elevationDegrees = 20, double fovYDegrees = 50)
+    {
+        ArgumentNullException.ThrowIfNull(scene);
+        if (scene.Count == 0) throw new ArgumentException("Cannot frame orbit views: the scene has no Gaussians.", nameof(scene));
+        if (!(distance > 0) || !double.IsFinite(distance)) throw new ArgumentOutOfRangeException(nameof(distance), $"Orbit distance must be positive and finite, got {distance}.");
+        var (center, extent) = RobustCenterAndExtent(scene);
+        return Orbit(center, distance * extent, up, count, width, height, elevationDegrees, fovYDegrees);
+    }
+
+    /// <summary>The per-axis median of the means and the median distance of the means from it (at least 1e-3).</summary>
+    internal static ((double X, double Y, double Z) Center, double Extent) RobustCenterAndExtent(GaussianScene scene)
+    {
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        var means = scene.Means.detach().to(torch.CPU).to(torch.ScalarType.Float32);
+        var c = new double[3];
+        for (int i = 0; i < 3; i++) c[i] = means[.., i].median().item<float>();
+        var center = torch.tensor(c.Select(v => (float)v).ToArray());
+        double extent = Math.Max(1e-3, (means - center).norm(1).median().item<float>());
+        return ((c[0], c[1], c[2]), extent);
     }
 
     private static (double X, double Y, double Z) Sub((double X, double Y, double Z) a, (double X, double Y, double Z) b) => (a.X - b.X, a.Y - b.Y, a.Z - b.Z);

@@ -1,3 +1,4 @@
+using CoSeg.Common;
 using static TorchSharp.torch;
 
 namespace CoSeg.Segmentation;

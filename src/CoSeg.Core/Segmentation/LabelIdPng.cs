@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using CoSeg.Common;
 using static TorchSharp.torch;
 
 namespace CoSeg.Segmentation;
@@ -54,11 +55,14 @@ public static class LabelIdPng
         BinaryPrimitives.WriteInt32BigEndian(header, width);
         BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
         header[8] = (byte)(8 * bytesPerPixel); header[9] = 0;   // bit depth, colour type 0 = grayscale
-        using var f = File.Create(path);
-        f.Write(Signature);
-        Chunk(f, "IHDR", header);
-        Chunk(f, "IDAT", compressed.ToArray());
-        Chunk(f, "IEND", Array.Empty<byte>());
+        var body = compressed.ToArray();
+        AtomicFile.Write(path, f =>
+        {
+            f.Write(Signature);
+            Chunk(f, "IHDR", header);
+            Chunk(f, "IDAT", body);
+            Chunk(f, "IEND", Array.Empty<byte>());
+        });
     }
 
     private static void Chunk(Stream s, string type, byte[] body)

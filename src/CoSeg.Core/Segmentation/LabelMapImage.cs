@@ -1,3 +1,4 @@
+using CoSeg.Common;
 using SkiaSharp;
 using static TorchSharp.torch;
 
@@ -32,8 +33,9 @@ public static class LabelMapImage
                 var (r, g, b) = Color(ids[y * w + x]);
                 bmp.SetPixel(x, y, new SKColor(r, g, b));
             }
-        using var data = bmp.Encode(SKEncodedImageFormat.Png, 100);
-        using var f = File.Create(path);
-        data.SaveTo(f);
+        AtomicFile.Write(path, stream =>
+        {
+            if (!bmp.Encode(stream, SKEncodedImageFormat.Png, 100)) throw new IOException($"Encoding PNG {path} failed.");
+        });
     }
 }

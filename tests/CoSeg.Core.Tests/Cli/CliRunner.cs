@@ -37,13 +37,31 @@ internal static class CliRunner
 
     public sealed record Result(int ExitCode, string StdOut, string StdErr);
 
-    public static Result Run(params string[] args)
+    public static Result Run(params string[] args) => Run(new Dictionary<string, string>(), args);
+
+    /// <summary>Runs coseg with extra environment variables (e.g. COSEG_DEBUG=1).</summary>
+    public static Result Run(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(CosegDll);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        using var p = Process.Start(psi)!;
+        using var p = Process.Start(StartInfo("dotnet", [CosegDll, .. args], environment))!;
+        return Finish(p, args);
+    }
+
+    /// <summary>
+    /// Starts coseg with SIGINT at its default disposition (GNU <c>env --default-signal=INT</c>): a process started
+    /// from a background job inherits SIGINT ignored, and .NET then never sees Ctrl+C. Null where env lacks the option.
+    /// </summary>
+    public static Process? StartInterruptible(params string[] args)
+    {
+        using (var probe = Process.Start(StartInfo("env", ["--default-signal=INT", "true"], new Dictionary<string, string>())))
+        {
+            if (probe is null || !probe.WaitForExit(TimeSpan.FromSeconds(10)) || probe.ExitCode != 0) return null;
+        }
+        return Process.Start(StartInfo("env", ["--default-signal=INT", "dotnet", CosegDll, .. args], new Dictionary<string, string>()));
+    }
+
+    /// <summary>Waits (at most 2 minutes) for a started coseg and collects its output.</summary>
+    public static Result Finish(Process p, IReadOnlyList<string> args)
+    {
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(TimeSpan.FromMinutes(2)))
@@ -53,6 +71,16 @@ internal static class CliRunner
         }
         p.WaitForExit();
         return new Result(p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    private static ProcessStartInfo StartInfo(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        psi.Environment.Remove("COSEG_DEBUG");
+        foreach (var (k, v) in environment) psi.Environment[k] = v;
+        return psi;
     }
 
     private static string FindRepoRoot()

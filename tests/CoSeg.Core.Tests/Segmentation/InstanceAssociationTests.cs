@@ -1,3 +1,4 @@
+using CoSeg.Common;
 using CoSeg.Segmentation;
 using CoSeg.Segmentation.Benchmark;
 using static TorchSharp.torch;

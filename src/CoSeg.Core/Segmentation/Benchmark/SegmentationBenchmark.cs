@@ -40,23 +40,15 @@ public static class SegmentationBenchmark
         var opts = options with { Classes = Math.Max(options.Classes, s.Segments + 1), Mode = noise.PermuteIds ? LabelMode.Instance : LabelMode.Semantic, Seed = seed };
         using var result = await Segmenter.SegmentAsync(s.Scene, s.TrainViews, new InMemoryLabelSource(labels), null, opts, progress, ct).ConfigureAwait(false);
         double secs = sw.Elapsed.TotalSeconds;
-        var pairs = new List<(int[], int[])>();
+        var scorer = new LabelMapScorer(matchInstanceIds: opts.Mode == LabelMode.Instance);
         foreach (var (view, gt) in s.TestViews.Zip(s.TestGroundTruth))
         {
             using var map = result.RenderLabels(view.Camera);
             using var m32 = map.to(TorchSharp.torch.ScalarType.Int32).reshape(-1);
-            pairs.Add((gt, m32.data<int>().ToArray()));
+            scorer.Add(gt, m32.data<int>().ToArray());
         }
-        // PQ^scene does not care about id values, so it is computed on the raw predicted ids.
-        var pq = SegmentationPanopticQuality.Compute(pairs);
-        if (opts.Mode == LabelMode.Instance)
-        {
-            var match = SegmentationLabelMatching.Match(pairs);
-            pairs = pairs.Select(p => (p.Item1, SegmentationLabelMatching.Apply(p.Item2, match))).ToList();
-        }
-        var cm = new SegmentationConfusionMatrix();
-        foreach (var (g, p) in pairs) cm.Add(g, p);
+        var scores = scorer.Score();
         string method = opts.Method == SegmentationMethod.CoSeg ? "coseg" : "per-gaussian";
-        return new SegmentationBenchmarkResult(method, noiseName, cm.MeanIoU, cm.Accuracy, pq.PQ, secs, conf.Accuracy);
+        return new SegmentationBenchmarkResult(method, noiseName, scores.MeanIoU, scores.Accuracy, scores.PQ, secs, conf.Accuracy);
     }
 }

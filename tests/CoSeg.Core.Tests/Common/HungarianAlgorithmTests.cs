@@ -1,6 +1,6 @@
-using CoSeg.Segmentation;
+using CoSeg.Common;
 
-namespace CoSeg.Tests.Segmentation;
+namespace CoSeg.Tests.Common;
 
 public class HungarianAlgorithmTests
 {

@@ -1,4 +1,4 @@
-namespace CoSeg.Segmentation;
+namespace CoSeg.Common;
 
 /// <summary>
 /// Minimum-cost assignment (Hungarian algorithm with row/column potentials and shortest augmenting paths, O(n²·m)

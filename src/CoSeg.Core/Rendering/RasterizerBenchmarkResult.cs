@@ -1,0 +1,11 @@
+namespace CoSeg.Rendering;
+
+/// <summary>One backend's timings from <see cref="RasterizerBenchmark.Run"/>.</summary>
+/// <param name="Backend">The backend's name as it reports it (e.g. "native"), or the requested name when skipped.</param>
+/// <param name="Skipped">Why the backend was not timed (unavailable, or too large for the dense reference); null when timed.</param>
+/// <param name="ForwardMsMedian">Median forward time in milliseconds (NaN when skipped).</param>
+/// <param name="ForwardBackwardMsMedian">Median forward + backward time in milliseconds (NaN when skipped).</param>
+/// <param name="UsesAvx2">For the native backend: whether its AVX2 kernels run; null for the others.</param>
+/// <param name="ResidentGrowthKib">Resident-memory growth over <see cref="RasterizerBenchmarkOptions.LeakCalls"/> calls in KiB; null when not measured.</param>
+public sealed record RasterizerBenchmarkResult(string Backend, string? Skipped, double ForwardMsMedian, double ForwardBackwardMsMedian,
+                                               bool? UsesAvx2, long? ResidentGrowthKib);
