@@ -18,10 +18,10 @@ internal sealed class SegmentCommand : ICliCommand
     {
         new CliOption("data", "DIR", "dataset folder (nerf-synthetic, instant-ngp, llff, colmap)", Required: true, IsPath: true),
         new CliOption("ply", "FILE", "reconstructed scene PLY", Required: true, IsPath: true),
-        new CliOption("labels", "DIR|onnx:PATH|torchscript:PATH|sam:ENC,DEC", "raw label PNGs, one per training view (<view name>.png), or a 2D model that labels them (sam: = instance masks, implies --instance)", Required: true),
+        new CliOption("labels", "DIR|MODEL", "raw label PNGs, one per training view (<view name>.png), or a 2D model that labels the views: onnx:PATH, torchscript:PATH, sam:ENCODER,DECODER (SAM automatic masks; implies --instance)", Required: true),
         new CliOption("out", "DIR", "output folder", Required: true, IsPath: true, MustExist: false),
         new CliOption("method", "coseg|per-gaussian", "segmentation method (default coseg)"),
-        new CliOption("features", "builtin|torchscript:PATH|onnx:PATH", "2D feature backbone for CoSeg (default builtin)"),
+        new CliOption("features", "builtin|MODEL", "2D feature backbone for CoSeg: builtin (default), torchscript:PATH or onnx:PATH"),
         new CliOption("classes", "K", "output identities including 0 = ignore (default 16)"),
         new CliOption("gt", "DIR", "ground-truth label PNGs of the test views: writes metrics.json", IsPath: true),
         new CliOption("iterations", "N", "training steps (default 1500)"),
