@@ -18,18 +18,15 @@ public enum OnnxFeatureLayout
 }
 
 /// <summary>Options of <see cref="OnnxFeatureExtractor"/>.</summary>
-public sealed record OnnxFeatureOptions
+public sealed record OnnxFeatureOptions : OnnxImageModelOptions
 {
-    /// <summary>Resize the input to this (height, width) before the model (e.g. 224×224 for a fixed-size ViT), or null to keep the size.</summary>
-    public (int Height, int Width)? InputSize { get; init; }
-    /// <summary>Per-channel mean subtracted from the [0, 1] RGB (ImageNet by default; null together with <see cref="Std"/> = no normalisation).</summary>
-    public float[]? Mean { get; init; } = { 0.485f, 0.456f, 0.406f };
-    /// <summary>Per-channel standard deviation divided by (ImageNet by default).</summary>
-    public float[]? Std { get; init; } = { 0.229f, 0.224f, 0.225f };
-    /// <summary>The model input to feed (null = the model's only input).</summary>
-    public string? InputName { get; init; }
-    /// <summary>The output to read when the model has several (null = the first).</summary>
-    public string? OutputName { get; init; }
+    /// <summary>ImageNet mean/std normalisation by default.</summary>
+    public OnnxFeatureOptions()
+    {
+        Mean = new[] { 0.485f, 0.456f, 0.406f };
+        Std = new[] { 0.229f, 0.224f, 0.225f };
+    }
+
     /// <summary>Output layout (default: decided by the output's rank).</summary>
     public OnnxFeatureLayout Layout { get; init; } = OnnxFeatureLayout.Auto;
     /// <summary>
@@ -39,8 +36,6 @@ public sealed record OnnxFeatureOptions
     public int? PrefixTokens { get; init; }
     /// <summary>Token layout: the ViT patch size in input pixels (grid = input size / patch), or null to infer the grid from the token count and the aspect ratio.</summary>
     public int? PatchSize { get; init; }
-    /// <summary>ONNX Runtime settings (threads, execution provider).</summary>
-    public OnnxSessionOptions Session { get; init; } = new();
 }
 
 /// <summary>
@@ -60,22 +55,9 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor, IDisposable
     public OnnxFeatureExtractor(string path, OnnxFeatureOptions? options = null)
     {
         _o = options ?? new OnnxFeatureOptions();
-        OnnxImage.CheckNormalisation(_o.Mean, _o.Std, nameof(options));
-        OnnxImage.CheckSize(_o.InputSize, nameof(OnnxFeatureOptions.InputSize));
         if (_o.PrefixTokens is < 0) throw new ArgumentOutOfRangeException(nameof(options), $"PrefixTokens must be ≥ 0, got {_o.PrefixTokens}.");
         if (_o.PatchSize is < 1) throw new ArgumentOutOfRangeException(nameof(options), $"PatchSize must be ≥ 1, got {_o.PatchSize}.");
-        _model = OnnxModel.Load(path, "feature model", _o.Session);
-        try
-        {
-            _input = _model.ResolveInput(_o.InputName, nameof(OnnxFeatureOptions.InputName));
-            _output = _model.ResolveOutput(_o.OutputName, nameof(OnnxFeatureOptions.OutputName));
-            _model.RequireFloat(_input, input: true);
-            _model.RequireFloat(_output, input: false);
-            var dims = _model.InputDims(_input);
-            if (dims.Length != 4 || (dims[1] > 0 && dims[1] != 3))
-                throw new InvalidDataException($"ONNX feature model '{path}': input '{_input}' is declared {OnnxModel.FormatShape(dims.Select(d => (long)d).ToArray())}; expected an image batch [1,3,H,W].");
-        }
-        catch { _model.Dispose(); throw; }
+        (_model, _input, _output) = OnnxImage.LoadImageModel(path, "feature model", _o);
         Name = "onnx:" + System.IO.Path.GetFileName(path);
     }
 
@@ -85,9 +67,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor, IDisposable
     /// <inheritdoc />
     public Tensor Extract(Tensor image)
     {
-        var x = OnnxImage.ToNchw(image, nameof(image), _o.InputSize, _o.Mean, _o.Std);
-        _model.CheckShape(_input, x.Shape, _o.InputSize is null ? "set InputSize to the size the model was exported for" : "");
-        var y = _model.Run(new[] { (_input, x) }, new[] { _output })[0];
+        var (x, y) = OnnxImage.RunImageModel(_model, _input, _output, image, nameof(image), _o);
         int h = (int)x.Shape[2], w = (int)x.Shape[3];
         var shape = y.Shape;
         var layout = _o.Layout;

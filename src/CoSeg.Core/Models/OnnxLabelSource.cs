@@ -4,26 +4,14 @@ using F = TorchSharp.torch.nn.functional;
 
 namespace CoSeg.Models;
 
-/// <summary>Options of <see cref="OnnxLabelSource"/>.</summary>
-public sealed record OnnxLabelOptions
+/// <summary>Options of <see cref="OnnxLabelSource"/> (no normalisation by default: set Mean/Std to the model's).</summary>
+public sealed record OnnxLabelOptions : OnnxImageModelOptions
 {
-    /// <summary>Resize the input to this (height, width) before the model (e.g. 512×512), or null to keep the view's size.</summary>
-    public (int Height, int Width)? InputSize { get; init; }
-    /// <summary>Per-channel mean subtracted from the [0, 1] RGB, or null (with <see cref="Std"/>) for none (the default).</summary>
-    public float[]? Mean { get; init; }
-    /// <summary>Per-channel standard deviation divided by, or null for none.</summary>
-    public float[]? Std { get; init; }
-    /// <summary>The model input to feed (null = the model's only input).</summary>
-    public string? InputName { get; init; }
-    /// <summary>The logits output to read when the model has several (null = the first).</summary>
-    public string? OutputName { get; init; }
     /// <summary>
     /// Optional class mapping: model class k becomes label id <c>ClassMap[k]</c> (0 = ignore). Needs one entry per
     /// model class. Without it the label is the model's class index (so its class 0 is "ignore").
     /// </summary>
     public int[]? ClassMap { get; init; }
-    /// <summary>ONNX Runtime settings (threads, execution provider).</summary>
-    public OnnxSessionOptions Session { get; init; } = new();
 }
 
 /// <summary>
@@ -41,22 +29,9 @@ public sealed class OnnxLabelSource : ILabelSource, IDisposable
     public OnnxLabelSource(string path, OnnxLabelOptions? options = null)
     {
         _o = options ?? new OnnxLabelOptions();
-        OnnxImage.CheckNormalisation(_o.Mean, _o.Std, nameof(options));
-        OnnxImage.CheckSize(_o.InputSize, nameof(OnnxLabelOptions.InputSize));
         if (_o.ClassMap is { } map && (map.Length == 0 || map.Any(id => id < 0)))
             throw new ArgumentException("ClassMap must be non-empty with ids ≥ 0.", nameof(options));
-        _model = OnnxModel.Load(path, "segmentation model", _o.Session);
-        try
-        {
-            _input = _model.ResolveInput(_o.InputName, nameof(OnnxLabelOptions.InputName));
-            _output = _model.ResolveOutput(_o.OutputName, nameof(OnnxLabelOptions.OutputName));
-            _model.RequireFloat(_input, input: true);
-            _model.RequireFloat(_output, input: false);
-            var dims = _model.InputDims(_input);
-            if (dims.Length != 4 || (dims[1] > 0 && dims[1] != 3))
-                throw new InvalidDataException($"ONNX segmentation model '{path}': input '{_input}' is declared {OnnxModel.FormatShape(dims.Select(d => (long)d).ToArray())}; expected an image batch [1,3,H,W].");
-        }
-        catch { _model.Dispose(); throw; }
+        (_model, _input, _output) = OnnxImage.LoadImageModel(path, "segmentation model", _o);
         Path = path;
     }
 
@@ -68,9 +43,7 @@ public sealed class OnnxLabelSource : ILabelSource, IDisposable
     {
         ArgumentNullException.ThrowIfNull(view);
         if (view.Image is null) return null;
-        var x = OnnxImage.ToNchw(view.Image, "view.Image", _o.InputSize, _o.Mean, _o.Std);
-        _model.CheckShape(_input, x.Shape, _o.InputSize is null ? "set InputSize to the size the model was exported for" : "");
-        var y = _model.Run(new[] { (_input, x) }, new[] { _output })[0];
+        var (_, y) = OnnxImage.RunImageModel(_model, _input, _output, view.Image, "view.Image", _o);
         var shape = y.Shape;
         if (shape.Length == 3) shape = new long[] { 1, shape[0], shape[1], shape[2] };
         if (shape.Length != 4 || shape[0] != 1 || shape.Any(d => d < 1))

@@ -71,13 +71,20 @@ public sealed class OnnxSegmentCommandTests
         return t!.data<long>().ToArray();
     }
 
+    /// <summary>The dataset, scene and output paths of one test, with the dataset and scene written.</summary>
+    private static (string Data, string Ply, string Out) Prepare(TempDir tmp)
+    {
+        string data = tmp.File("data"), ply = tmp.File("scene.ply");
+        WriteDataset(data);
+        WriteScene(ply);
+        return (data, ply, tmp.File("out"));
+    }
+
     [Fact]
     public void Segment_WithSamLabelsAndAnOnnxBackbone_WritesAnInstanceSegmentation()
     {
         using var tmp = new TempDir();
-        string data = tmp.File("data"), ply = tmp.File("scene.ply"), outDir = tmp.File("out");
-        WriteDataset(data);
-        WriteScene(ply);
+        var (data, ply, outDir) = Prepare(tmp);
         string sam = $"sam:{OnnxModelTests.Asset("fake_sam_encoder.onnx")},{OnnxModelTests.Asset("fake_sam_decoder.onnx")}";
         var r = CliRunner.Run("segment", "--data", data, "--ply", ply, "--labels", sam, "--features", "onnx:" + OnnxModelTests.Asset("tiny_backbone.onnx"),
                               "--out", outDir, "--iterations", "60", "--max-side", "64");
@@ -93,9 +100,7 @@ public sealed class OnnxSegmentCommandTests
     public void Segment_WithAnOnnxSemanticSegmenter_LabelsTheWhiteCells()
     {
         using var tmp = new TempDir();
-        string data = tmp.File("data"), ply = tmp.File("scene.ply"), outDir = tmp.File("out");
-        WriteDataset(data);
-        WriteScene(ply);
+        var (data, ply, outDir) = Prepare(tmp);
         var r = CliRunner.Run("segment", "--data", data, "--ply", ply, "--labels", "onnx:" + OnnxModelTests.Asset("tiny_segmenter.onnx"),
                               "--out", outDir, "--iterations", "30", "--classes", "4", "--max-side", "64");
         Assert.True(r.ExitCode == 0, r.StdErr + r.StdOut);
@@ -110,10 +115,8 @@ public sealed class OnnxSegmentCommandTests
     public void Segment_WithAnUnknownModelKind_IsAUsageError()
     {
         using var tmp = new TempDir();
-        string data = tmp.File("data"), ply = tmp.File("scene.ply");
-        WriteDataset(data);
-        WriteScene(ply);
-        var r = CliRunner.Run("segment", "--data", data, "--ply", ply, "--labels", "sam:only-one.onnx", "--out", tmp.File("out"));
+        var (data, ply, outDir) = Prepare(tmp);
+        var r = CliRunner.Run("segment", "--data", data, "--ply", ply, "--labels", "sam:only-one.onnx", "--out", outDir);
         Assert.NotEqual(0, r.ExitCode);
         Assert.Contains("--labels", r.StdErr);
         Assert.Contains("two files", r.StdErr);
