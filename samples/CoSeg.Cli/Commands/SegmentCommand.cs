@@ -4,6 +4,7 @@ using CoSeg.Data;
 using CoSeg.Evaluation;
 using CoSeg.Features;
 using CoSeg.Gaussians;
+using CoSeg.Models;
 using CoSeg.Segmentation;
 using static TorchSharp.torch;
 
@@ -18,10 +19,10 @@ internal sealed class SegmentCommand : ICliCommand
     {
         new CliOption("data", "DIR", "dataset folder (nerf-synthetic, instant-ngp, llff, colmap)", Required: true, IsPath: true),
         new CliOption("ply", "FILE", "reconstructed scene PLY", Required: true, IsPath: true),
-        new CliOption("labels", "DIR", "raw label PNGs, one per training view (<view name>.png)", Required: true, IsPath: true),
+        new CliOption("labels", "DIR|MODEL", "raw label PNGs, one per training view (<view name>.png), or a 2D model that labels the views: onnx:PATH, torchscript:PATH, sam:ENCODER,DECODER (SAM automatic masks; implies --instance)", Required: true),
         new CliOption("out", "DIR", "output folder", Required: true, IsPath: true, MustExist: false),
         new CliOption("method", "coseg|per-gaussian", "segmentation method (default coseg)"),
-        new CliOption("features", "builtin|torchscript:PATH", "2D feature backbone for CoSeg (default builtin)"),
+        new CliOption("features", "builtin|MODEL", "2D feature backbone for CoSeg: builtin (default), torchscript:PATH or onnx:PATH"),
         new CliOption("classes", "K", "output identities including 0 = ignore (default 16)"),
         new CliOption("gt", "DIR", "ground-truth label PNGs of the test views: writes metrics.json", IsPath: true),
         new CliOption("iterations", "N", "training steps (default 1500)"),
@@ -41,17 +42,20 @@ internal sealed class SegmentCommand : ICliCommand
         if (downscale < 1) throw new CliUsageException("--downscale must be ≥ 1");
         int voidAs = args.GetInt("void-as", 0);
         if (voidAs < 0 || voidAs >= classes) throw new CliUsageException($"--void-as must be in 0..{classes - 1} (the class ids), got {voidAs}");
-        string feat = args.Get("features") ?? "builtin";
-        IFeatureExtractor extractor = feat == "builtin" ? new BuiltinFeatureExtractor()
-            : feat.StartsWith("torchscript:", StringComparison.Ordinal) ? new TorchScriptFeatureExtractor(feat["torchscript:".Length..])
-            : throw new CliUsageException($"--features must be builtin or torchscript:PATH, got '{feat}'");
+        string feat = args.Get("features") ?? "builtin", labelSpec = args.Require("labels");
+        IFeatureExtractor extractor;
+        try { extractor = ModelSpec.CreateFeatureExtractor(feat); }
+        catch (ArgumentException e) { throw new CliUsageException($"--features: {e.Message}"); }
+        ILabelSource? labels = null;
         try
         {
+            try { labels = ModelSpec.CreateLabelSource(labelSpec); }
+            catch (Exception e) when (e is ArgumentException or DirectoryNotFoundException) { throw new CliUsageException($"--labels: {e.Message}"); }
             using var dataset = DatasetLoader.Load(args.Require("data"), new DatasetLoadOptions { Downscale = downscale }, ct);
             using var scene = GaussianPly.Load(args.Require("ply"));
             var options = new SegmentOptions
             {
-                Method = method, Classes = classes, Iterations = iterations, Mode = args.Has("instance") ? LabelMode.Instance : LabelMode.Semantic,
+                Method = method, Classes = classes, Iterations = iterations, Mode = args.Has("instance") || ModelSpec.IsInstanceLabelSpec(labelSpec) ? LabelMode.Instance : LabelMode.Semantic,
                 MaxImageSide = args.GetInt("max-side", 200),
             };
             Console.Error.WriteLine($"segment: {scene.Count} Gaussians, {dataset.Train.Count} training views, method {method}, features {extractor.Name}");
@@ -59,7 +63,7 @@ internal sealed class SegmentCommand : ICliCommand
             {
                 if (p.Stage == "train" && p.Step % 250 == 1) Console.Error.WriteLine($"  train {p.Step}/{p.Total} loss {p.Loss:F4}");
             });
-            using var result = await Segmenter.SegmentAsync(scene, dataset, new PngFolderLabelSource(args.Require("labels")), extractor, options, progress, ct);
+            using var result = await Segmenter.SegmentAsync(scene, dataset, labels, extractor, options, progress, ct);
             foreach (var w in result.Warnings) Console.Error.WriteLine($"  warning: {w}");
             result.SavePly(Path.Combine(outDir, "segmented.ply"));
             var testViews = dataset.Test.Count > 0 ? dataset.Test : dataset.Val.Count > 0 ? dataset.Val : dataset.Train;
@@ -95,6 +99,6 @@ internal sealed class SegmentCommand : ICliCommand
             Console.Error.WriteLine($"segment: wrote {outDir}/segmented.ply and {testViews.Count} label maps in {result.Seconds:F1} s");
             return 0;
         }
-        finally { (extractor as IDisposable)?.Dispose(); }
+        finally { (extractor as IDisposable)?.Dispose(); (labels as IDisposable)?.Dispose(); }
     }
 }

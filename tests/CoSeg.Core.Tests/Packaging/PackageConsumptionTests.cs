@@ -71,6 +71,9 @@ public sealed class PackageConsumptionTests
             if (nativeExpected)
                 Assert.True(Directory.EnumerateFiles(bin, "libcoseg_native.so", SearchOption.AllDirectories).Any(),
                             "the native rasterizer was not copied to the consumer's output");
+            if (OperatingSystem.IsLinux())
+                Assert.True(Directory.EnumerateFiles(bin, "libonnxruntime.so", SearchOption.AllDirectories).Any(),
+                            "ONNX Runtime's native library did not come with the package's dependency");
 
             // 3. Run it: TorchSharp must load (the package's buildTransitive step patches it where needed).
             var run = ChildProcess.Run("dotnet", [Path.Combine(bin, "Consumer.dll")], app, StepTimeout);
@@ -96,7 +99,7 @@ public sealed class PackageConsumptionTests
         }
     }
 
-    /// <summary>Assembly, XML docs, README, licence, native library, consumer build step; depends on TorchSharp only.</summary>
+    /// <summary>Assembly, XML docs, README, licence, native library, consumer build step; depends on TorchSharp (not a libtorch build) and ONNX Runtime.</summary>
     private static void CheckPackageLayout(string nupkg, string version, bool nativeExpected)
     {
         using var zip = ZipFile.OpenRead(nupkg);
@@ -119,6 +122,8 @@ public sealed class PackageConsumptionTests
         Assert.Equal("README.md", meta.Element(ns + "readme")?.Value);
         var deps = meta.Descendants(ns + "dependency").Select(d => (string)d.Attribute("id")!).ToList();
         Assert.Contains("TorchSharp", deps);
+        // ONNX Runtime with its native libraries (CPU), so ONNX models load without an install step.
+        Assert.Contains("Microsoft.ML.OnnxRuntime", deps);
         Assert.DoesNotContain(deps, d => d.StartsWith("TorchSharp-", StringComparison.Ordinal) || d.StartsWith("libtorch", StringComparison.Ordinal));
     }
 
