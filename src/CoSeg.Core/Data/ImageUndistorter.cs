@@ -7,8 +7,8 @@ namespace CoSeg.Data;
 /// <summary>
 /// Removes lens distortion from the images of one camera: the ideal pinhole <see cref="Target"/> camera has the same
 /// size and pose as the distorted <see cref="Source"/>, with intrinsics chosen so that the whole source image is kept
-/// (the bounding box of its undistorted border); target pixels whose source position falls outside the source image
-/// are invalid (<see cref="ValidMask"/>). The sampling map is computed once, from the closed-form forward model: each
+/// (the bounding box of its undistorted border); target pixels whose source position falls outside the source image's
+/// pixel centres are invalid (<see cref="ValidMask"/>). The sampling map is computed once, from the closed-form forward model: each
 /// target pixel centre is distorted and the source image is sampled there bilinearly. One instance per camera is
 /// shared by all views of that camera.
 /// </summary>
@@ -39,7 +39,8 @@ public sealed class ImageUndistorter
                 var (xd, yd) = distortion.Distort(x, y);
                 double u = source.Fx * xd + source.Cx, v = source.Fy * yd + source.Cy;
                 int i = row * w + col;
-                bool ok = double.IsFinite(u) && double.IsFinite(v) && u >= 0 && u <= source.Width && v >= 0 && v <= source.Height;
+                // Valid where the whole bilinear footprint lies inside the source (pixel centres 0.5 … W − 0.5).
+                bool ok = double.IsFinite(u) && double.IsFinite(v) && u >= 0.5 && u <= source.Width - 0.5 && v >= 0.5 && v <= source.Height - 0.5;
                 _valid[i] = ok;
                 _srcX[i] = ok ? (float)(u - 0.5) : 0; _srcY[i] = ok ? (float)(v - 0.5) : 0;
             }
