@@ -18,7 +18,7 @@ internal sealed class RenderCommand : ICliCommand
 
     public IReadOnlyList<CliOption> Options { get; } = new[]
     {
-        new CliOption("ply", "FILE", "3DGS PLY file", Required: true, IsPath: true),
+        new CliOption("ply", "FILE", "Gaussian scene: 3DGS PLY, compressed PLY, .spz or .splat", Required: true, IsPath: true),
         new CliOption("out", "DIR", "output folder (created if missing)", Required: true, IsPath: true, MustExist: false),
         new CliOption("width", "W", "image width in pixels (default 800)"),
         new CliOption("height", "H", "image height in pixels (default 800)"),
@@ -41,7 +41,7 @@ internal sealed class RenderCommand : ICliCommand
         string outDir = args.Require("out");
         Directory.CreateDirectory(outDir);
 
-        using var scene = GaussianScene.LoadPly(args.Require("ply"));
+        using var scene = GaussianSceneFile.Load(args.Require("ply"));
         if (scene.Count == 0) throw new CliUsageException("the PLY file has no Gaussians");
         (double X, double Y, double Z) centre;
         double extent;

@@ -16,7 +16,7 @@ internal sealed class SegmentCommand : ICliCommand
     public IReadOnlyList<CliOption> Options { get; } = new[]
     {
         new CliOption("data", "DIR", "dataset folder (nerf-synthetic, instant-ngp, llff, colmap)", Required: true, IsPath: true),
-        new CliOption("ply", "FILE", "reconstructed scene PLY", Required: true, IsPath: true),
+        new CliOption("ply", "FILE", "reconstructed scene (PLY, compressed PLY, .spz or .splat)", Required: true, IsPath: true),
         new CliOption("labels", "DIR", "raw label PNGs, one per training view (<view name>.png)", Required: true, IsPath: true),
         new CliOption("out", "DIR", "output folder", Required: true, IsPath: true, MustExist: false),
         new CliOption("method", "coseg|per-gaussian", "segmentation method (default coseg)"),
@@ -25,6 +25,7 @@ internal sealed class SegmentCommand : ICliCommand
         new CliOption("gt", "DIR", "ground-truth label PNGs of the test views: writes metrics.json", IsPath: true),
         new CliOption("iterations", "N", "training steps (default 1500)"),
         new CliOption("instance", null, "labels are per-view instance ids (Hungarian association)"),
+        new CliOption("skip-missing-images", null, "load the frames that have images and report the ones that do not"),
         new CliOption("downscale", "F", "load images downscaled by F (default 1)"),
         new CliOption("max-side", "PX", "longest image side used for training (default 200)"),
         new CliOption("void-as", "ID", "when scoring --gt, count pixels the scene does not cover (predicted 0) as this id, e.g. the background class (default: wrong)"),
@@ -47,8 +48,8 @@ internal sealed class SegmentCommand : ICliCommand
             : throw new CliUsageException($"--features must be builtin or torchscript:PATH, got '{feat}'");
         try
         {
-            using var dataset = DatasetLoader.Load(args.Require("data"), new DatasetLoadOptions { Downscale = downscale }, ct);
-            using var scene = GaussianPly.Load(args.Require("ply"));
+            using var dataset = DatasetLoader.Load(args.Require("data"), new DatasetLoadOptions { Downscale = downscale, SkipMissingImages = args.Has("skip-missing-images") }, ct);
+            using var scene = GaussianSceneFile.Load(args.Require("ply"));
             var options = new SegmentOptions
             {
                 Method = method, Classes = classes, Iterations = iterations, Mode = args.Has("instance") ? LabelMode.Instance : LabelMode.Semantic,
