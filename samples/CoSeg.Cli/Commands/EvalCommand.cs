@@ -13,9 +13,10 @@ internal sealed class EvalCommand : ICliCommand
 
     public IReadOnlyList<CliOption> Options { get; } = new[]
     {
-        new CliOption("ply", "FILE", "3DGS PLY file", Required: true, IsPath: true),
+        new CliOption("ply", "FILE", "Gaussian scene: 3DGS PLY, compressed PLY, .spz or .splat", Required: true, IsPath: true),
         new CliOption("data", "DIR", "dataset folder", Required: true, IsPath: true),
         new CliOption("split", "NAME", "test|val|train (default test)"),
+        new CliOption("skip-missing-images", null, "load the frames that have images and report the ones that do not"),
         new CliOption("downscale", "N", "image downscale factor (default 1)"),
         new CliOption("backend", "NAME", "rasterizer: auto|ilgpu|native|reference (default auto)"),
     };
@@ -27,8 +28,8 @@ internal sealed class EvalCommand : ICliCommand
         int downscale = args.GetInt("downscale", 1);
         if (downscale < 1) throw new CliUsageException($"option '--downscale' must be ≥ 1, got {downscale}");
         var clock = Stopwatch.StartNew();
-        using var scene = GaussianPly.Load(args.Require("ply"));
-        using var dataset = DatasetLoader.Load(args.Require("data"), new DatasetLoadOptions { Downscale = downscale }, ct);
+        using var scene = GaussianSceneFile.Load(args.Require("ply"));
+        using var dataset = DatasetLoader.Load(args.Require("data"), new DatasetLoadOptions { Downscale = downscale, SkipMissingImages = args.Has("skip-missing-images") }, ct);
         int total = split switch { "train" => dataset.Train.Count, "val" => dataset.Val.Count, _ => dataset.Test.Count };
         if (total == 0) throw new ArgumentException($"dataset '{args.Require("data")}' has no {split} views");
         ImageMetricsReport report;

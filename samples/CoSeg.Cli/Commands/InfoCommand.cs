@@ -18,7 +18,8 @@ internal sealed class InfoCommand : ICliCommand
     {
         new CliOption("data", "DIR", "dataset folder (NeRF-synthetic, instant-ngp, LLFF or COLMAP)", IsPath: true),
         new CliOption("downscale", "N", "image downscale factor for --data (default 1)"),
-        new CliOption("ply", "FILE", "3DGS PLY file", IsPath: true),
+        new CliOption("ply", "FILE", "Gaussian scene: 3DGS PLY, compressed PLY, .spz or .splat (detected by content)", IsPath: true),
+        new CliOption("skip-missing-images", null, "load the frames that have images and report the ones that do not"),
     };
 
     public Task<int> RunAsync(CliArgs args, CancellationToken ct)
@@ -34,31 +35,35 @@ internal sealed class InfoCommand : ICliCommand
         {
             int downscale = args.GetInt("downscale", 1);
             if (downscale < 1) throw new CliUsageException($"option '--downscale' must be ≥ 1, got {downscale}");
-            Console.WriteLine(DescribeDataset(args.Require("data"), downscale, ct));
+            Console.WriteLine(DescribeDataset(args.Require("data"), downscale, ct, args.Has("skip-missing-images")));
         }
         return Task.FromResult(0);
     }
 
-    internal static string DescribeDataset(string dir, int downscale, CancellationToken ct)
+    internal static string DescribeDataset(string dir, int downscale, CancellationToken ct, bool skipMissing = false)
     {
-        using var ds = DatasetLoader.Load(dir, new DatasetLoadOptions { Downscale = downscale }, ct);
+        using var ds = DatasetLoader.Load(dir, new DatasetLoadOptions { Downscale = downscale, SkipMissingImages = skipMissing }, ct);
         var views = ds.AllViews;
         var c = views[0].Camera;
         return "{" + string.Join(",",
             $"\"format\":\"{ds.Format}\"", $"\"cameras\":{views.Count}", $"\"width\":{c.Width}", $"\"height\":{c.Height}",
-            $"\"fx\":{Num(c.Fx)}", $"\"fy\":{Num(c.Fy)}", $"\"cx\":{Num(c.Cx)}", $"\"cy\":{Num(c.Cy)}", $"\"points\":{ds.PointCount}") + "}";
+            $"\"fx\":{Num(c.Fx)}", $"\"fy\":{Num(c.Fy)}", $"\"cx\":{Num(c.Cx)}", $"\"cy\":{Num(c.Cy)}", $"\"points\":{ds.PointCount}",
+            $"\"cameraModels\":[{string.Join(",", views.Select(v => v.CameraModel).Distinct().Select(m => $"\"{m}\""))}]",
+            $"\"undistorted\":{(views.Any(v => v.Undistorted) ? "true" : "false")}", $"\"skippedImages\":{ds.SkippedImages.Count}") + "}";
     }
 
     internal static string DescribePly(string file)
     {
-        using var scene = GaussianPly.Load(file);
+        var format = GaussianSceneFile.Detect(file);
+        using var fs = File.OpenRead(file);
+        using var scene = format.Read(fs, file);
         string min = "[0,0,0]", max = "[0,0,0]";
         if (scene.Count > 0)
         {
             using var lo = scene.Means.amin(0); using var hi = scene.Means.amax(0);
             min = Vec(lo.data<float>().ToArray()); max = Vec(hi.data<float>().ToArray());
         }
-        return $"{{\"gaussians\":{scene.Count},\"shDegree\":{scene.ShDegree},\"bboxMin\":{min},\"bboxMax\":{max}}}";
+        return $"{{\"format\":\"{format.Name}\",\"gaussians\":{scene.Count},\"shDegree\":{scene.ShDegree},\"bboxMin\":{min},\"bboxMax\":{max}}}";
     }
 
     private static string Vec(float[] v) => "[" + string.Join(",", v.Select(x => x.ToString("R", CultureInfo.InvariantCulture))) + "]";

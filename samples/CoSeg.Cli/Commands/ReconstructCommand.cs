@@ -22,6 +22,7 @@ internal sealed class ReconstructCommand : ICliCommand
     {
         new CliOption("data", "DIR", "dataset folder (NeRF-synthetic, instant-ngp, LLFF or COLMAP)", Required: true, IsPath: true),
         new CliOption("out", "DIR", "output folder (created)", Required: true, IsPath: true, MustExist: false),
+        new CliOption("skip-missing-images", null, "load the frames that have images and report the ones that do not"),
         new CliOption("downscale", "N", "image downscale factor (default 1)"),
         new CliOption("iterations", "N", "training iterations (default 30000)"),
         new CliOption("backend", "NAME", "rasterizer: auto|ilgpu|native|reference (default auto)"),
@@ -52,8 +53,11 @@ internal sealed class ReconstructCommand : ICliCommand
         if (renders < 0) throw new CliUsageException("option '--renders' must be ≥ 0");
         int stride = Positive(args, "eval-stride", 1);
 
-        using var dataset = DatasetLoader.Load(dataDir, new DatasetLoadOptions { Downscale = downscale }, ct);
+        using var dataset = DatasetLoader.Load(dataDir, new DatasetLoadOptions { Downscale = downscale, SkipMissingImages = args.Has("skip-missing-images") }, ct);
         Console.Error.WriteLine($"coseg reconstruct: {dataset}");
+        if (dataset.SkippedImages.Count > 0)
+            Console.Error.WriteLine($"coseg reconstruct: skipped {dataset.SkippedImages.Count} frames without an image: {string.Join(", ", dataset.SkippedImages.Take(5).Select(Path.GetFileName))}{(dataset.SkippedImages.Count > 5 ? ", …" : "")}");
+        foreach (var note in dataset.Notes) Console.Error.WriteLine($"coseg reconstruct: note: {note}");
 
         var clock = Stopwatch.StartNew();
         using var scene = await RunTraining(dataset, options, ct);

@@ -17,7 +17,7 @@ internal sealed class RenderCommand : ICliCommand
 
     public IReadOnlyList<CliOption> Options { get; } = new[]
     {
-        new CliOption("ply", "FILE", "3DGS PLY file", Required: true, IsPath: true),
+        new CliOption("ply", "FILE", "Gaussian scene: 3DGS PLY, compressed PLY, .spz or .splat", Required: true, IsPath: true),
         new CliOption("out", "DIR", "output folder (created if missing)", Required: true, IsPath: true, MustExist: false),
         new CliOption("width", "W", "image width in pixels (default 800)"),
         new CliOption("height", "H", "image height in pixels (default 800)"),
@@ -39,7 +39,7 @@ internal sealed class RenderCommand : ICliCommand
         var up = ParseVector(args.Get("up") ?? "0,-1,0");
         string outDir = args.Require("out");
 
-        using var scene = GaussianScene.LoadPly(args.Require("ply"));
+        using var scene = GaussianSceneFile.Load(args.Require("ply"));
         if (scene.Count == 0) throw new InvalidDataException($"--ply {args.Require("ply")} has no Gaussians");
         var bg = args.Has("white") ? new[] { 1f, 1f, 1f } : null;
         var options = new RenderOptions { Backend = backend, Settings = new RasterSettings { Background = bg } };

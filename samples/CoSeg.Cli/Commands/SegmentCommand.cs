@@ -18,7 +18,7 @@ internal sealed class SegmentCommand : ICliCommand
     public IReadOnlyList<CliOption> Options { get; } = new[]
     {
         new CliOption("data", "DIR", "dataset folder (nerf-synthetic, instant-ngp, llff, colmap)", Required: true, IsPath: true),
-        new CliOption("ply", "FILE", "reconstructed scene PLY", Required: true, IsPath: true),
+        new CliOption("ply", "FILE", "reconstructed scene (PLY, compressed PLY, .spz or .splat)", Required: true, IsPath: true),
         new CliOption("labels", "DIR|MODEL", "raw label PNGs, one per training view (<view name>.png), or a 2D model that labels the views: onnx:PATH, torchscript:PATH, sam:ENCODER,DECODER (SAM automatic masks; implies --instance)", Required: true),
         new CliOption("out", "DIR", "output folder", Required: true, IsPath: true, MustExist: false),
         new CliOption("method", "coseg|per-gaussian", "segmentation method (default coseg)"),
@@ -27,6 +27,7 @@ internal sealed class SegmentCommand : ICliCommand
         new CliOption("gt", "DIR", "ground-truth label PNGs of the test views: writes metrics.json", IsPath: true),
         new CliOption("iterations", "N", "training steps (default 1500)"),
         new CliOption("instance", null, "labels are per-view instance ids (Hungarian association)"),
+        new CliOption("skip-missing-images", null, "load the frames that have images and report the ones that do not"),
         new CliOption("downscale", "F", "load images downscaled by F (default 1)"),
         new CliOption("max-side", "PX", "longest image side used for training (default 200)", Sets: nameof(SegmentOptions.MaxImageSide)),
         new CliOption("void-as", "ID", "when scoring --gt, count pixels the scene does not cover (predicted 0) as this id, e.g. the background class (default: wrong)"),
@@ -51,8 +52,8 @@ internal sealed class SegmentCommand : ICliCommand
         {
             try { labels = ModelSpec.CreateLabelSource(labelSpec); }
             catch (Exception e) when (e is ArgumentException or DirectoryNotFoundException) { throw new CliUsageException($"--labels: {e.Message}"); }
-            using var dataset = DatasetLoader.Load(args.Require("data"), new DatasetLoadOptions { Downscale = downscale }, ct);
-            using var scene = GaussianPly.Load(args.Require("ply"));
+            using var dataset = DatasetLoader.Load(args.Require("data"), new DatasetLoadOptions { Downscale = downscale, SkipMissingImages = args.Has("skip-missing-images") }, ct);
+            using var scene = GaussianSceneFile.Load(args.Require("ply"));
             var options = new SegmentOptions
             {
                 Method = method, Classes = classes, Iterations = iterations, Mode = args.Has("instance") || ModelSpec.IsInstanceLabelSpec(labelSpec) ? LabelMode.Instance : LabelMode.Semantic,

@@ -4,8 +4,8 @@ namespace CoSeg.Data;
 
 /// <summary>
 /// Reads a COLMAP scene: a sparse model in <c>sparse/0</c>, <c>sparse</c> or the root (cameras, images, points3D;
-/// binary or text) and images from <c>images_N</c> or <c>images</c>. Pinhole models are accepted; distortion models
-/// (SIMPLE_RADIAL, RADIAL, OPENCV) only with all-zero distortion; other models are refused.
+/// binary or text) and images from <c>images_N</c> or <c>images</c>. Pinhole models are used as they are; SIMPLE_RADIAL,
+/// RADIAL, OPENCV, FULL_OPENCV and OPENCV_FISHEYE images are undistorted at load; other models are refused.
 /// </summary>
 internal static class ColmapReader
 {
@@ -27,15 +27,22 @@ internal static class ColmapReader
         var bg = options.BackgroundOrWhite();
         string cameraFile = File.Exists(Path.Combine(model, "cameras.bin")) ? Path.Combine(model, "cameras.bin") : Path.Combine(model, "cameras.txt");
         var views = new List<SceneView>();
-        foreach (var img in colmap.Images.OrderBy(i => i.Name, StringComparer.Ordinal))
+        var ordered = colmap.Images.OrderBy(i => i.Name, StringComparer.Ordinal).ToList();
+        var missing = ordered.Where(i => !File.Exists(Path.Combine(folder, i.Name))).Select(i => i.Name).ToList();
+        if (missing.Count > 0 && (!options.SkipMissingImages || missing.Count == ordered.Count))
+            throw new FileNotFoundException(
+                $"COLMAP model {model}: {missing.Count} of {ordered.Count} images not found in {folder}: {string.Join(", ", missing.Take(5))}{(missing.Count > 5 ? $", … ({missing.Count - 5} more)" : "")}"
+                + (missing.Count == ordered.Count ? "." : ". Set DatasetLoadOptions.SkipMissingImages (--skip-missing-images) to load the others."),
+                Path.Combine(folder, missing[0]));
+        var cache = new UndistorterCache();
+        foreach (var img in ordered)
         {
             ct.ThrowIfCancellationRequested();
             if (!colmap.Cameras.TryGetValue(img.CameraId, out var cam))
                 throw new InvalidDataException($"COLMAP model {model}: image '{img.Name}' refers to camera {img.CameraId}, which is not in {cameraFile}.");
-            var (fx, fy, cx, cy) = Intrinsics(cam, cameraFile);
+            var (fx, fy, cx, cy, lens) = Intrinsics(cam, cameraFile);
             string path = Path.Combine(folder, img.Name);
-            if (!File.Exists(path))
-                throw new FileNotFoundException($"COLMAP model {model}: image '{img.Name}' not found in {folder}.", path);
+            if (!File.Exists(path)) continue; // listed in SkippedImages
             var (fileW, fileH, hasAlpha) = ImageFiles.ReadInfo(path);
             var (w, h) = DatasetViews.Scaled(fileW, fileH, extra);
             Camera camera;
@@ -46,7 +53,7 @@ internal static class ColmapReader
             }
             catch (ArgumentException e) { throw new InvalidDataException($"COLMAP model {model}: image '{img.Name}': {e.Message}", e); }
             if (camera.Width != w || camera.Height != h) camera = camera.Resized(w, h);
-            views.Add(DatasetViews.FromFile(camera, path, hasAlpha, bg));
+            views.Add(DatasetViews.FromFile(camera, path, hasAlpha, bg, lens, cam.Model, cache: cache));
         }
         var (train, test) = DatasetViews.HoldOut(views, options.TestHoldoutEvery);
         var pts = ColmapModel.ReadPoints(model);
@@ -57,28 +64,34 @@ internal static class ColmapReader
             points = TorchSharp.torch.tensor(pts.Value.Xyz, new long[] { n, 3 });
             colors = TorchSharp.torch.tensor(pts.Value.Rgb, new long[] { n, 3 });
         }
-        return new SceneDataset("colmap", root, train, null, test, bg, points, colors);
+        return new SceneDataset("colmap", root, train, null, test, bg, points, colors)
+        {
+            SkippedImages = missing.Select(m => Path.Combine(folder, m)).ToList(),
+        };
     }
 
-    /// <summary>Pinhole intrinsics of a COLMAP camera; refuses non-zero distortion and non-pinhole models.</summary>
-    internal static (double Fx, double Fy, double Cx, double Cy) Intrinsics(ColmapCamera cam, string file)
+    /// <summary>Intrinsics and lens model of a COLMAP camera (null lens for pinhole models); refuses unsupported models.</summary>
+    internal static (double Fx, double Fy, double Cx, double Cy, LensDistortion? Lens) Intrinsics(ColmapCamera cam, string file)
     {
         var p = cam.Params;
-        void RequireZero(int from)
+        try
         {
-            for (int k = from; k < p.Length; k++)
-                if (p[k] != 0)
-                    throw new NotSupportedException($"{file}: camera {cam.Id} uses the {cam.Model} model with non-zero distortion ({string.Join(", ", p.Skip(from))}); only undistorted images are supported — run COLMAP's image_undistorter first.");
+            switch (cam.Model)
+            {
+                case "SIMPLE_PINHOLE": return (p[0], p[0], p[1], p[2], null);
+                case "PINHOLE": return (p[0], p[1], p[2], p[3], null);
+                case "SIMPLE_RADIAL": return (p[0], p[0], p[1], p[2], Lens(new RadialTangentialDistortion(p[3], modelName: cam.Model)));
+                case "RADIAL": return (p[0], p[0], p[1], p[2], Lens(new RadialTangentialDistortion(p[3], p[4], modelName: cam.Model)));
+                case "OPENCV": return (p[0], p[1], p[2], p[3], Lens(new RadialTangentialDistortion(p[4], p[5], p[6], p[7], modelName: cam.Model)));
+                case "FULL_OPENCV":
+                    return (p[0], p[1], p[2], p[3], Lens(new RadialTangentialDistortion(p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], modelName: cam.Model)));
+                case "OPENCV_FISHEYE": return (p[0], p[1], p[2], p[3], new FisheyeDistortion(p[4], p[5], p[6], p[7]));
+                default:
+                    throw new NotSupportedException($"{file}: camera {cam.Id} uses the {cam.Model} model, which is not supported (SIMPLE_PINHOLE, PINHOLE, SIMPLE_RADIAL, RADIAL, OPENCV, FULL_OPENCV and OPENCV_FISHEYE are).");
+            }
         }
-        switch (cam.Model)
-        {
-            case "SIMPLE_PINHOLE": return (p[0], p[0], p[1], p[2]);
-            case "PINHOLE": return (p[0], p[1], p[2], p[3]);
-            case "SIMPLE_RADIAL": RequireZero(3); return (p[0], p[0], p[1], p[2]);
-            case "RADIAL": RequireZero(3); return (p[0], p[0], p[1], p[2]);
-            case "OPENCV": RequireZero(4); return (p[0], p[1], p[2], p[3]);
-            default:
-                throw new NotSupportedException($"{file}: camera {cam.Id} uses the {cam.Model} model, which is not supported (use PINHOLE, SIMPLE_PINHOLE, or SIMPLE_RADIAL/RADIAL/OPENCV with zero distortion).");
-        }
+        catch (ArgumentException e) { throw new InvalidDataException($"{file}: camera {cam.Id} ({cam.Model}): {e.Message}", e); }
     }
+
+    private static LensDistortion? Lens(RadialTangentialDistortion d) => d.IsIdentity ? null : d;
 }

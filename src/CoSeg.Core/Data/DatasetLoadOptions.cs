@@ -21,6 +21,13 @@ public sealed class DatasetLoadOptions
     /// <summary>Force a format instead of auto-detecting: "nerf-synthetic", "instant-ngp", "llff" or "colmap".</summary>
     public string? Format { get; init; }
 
+    /// <summary>
+    /// When some frames of a transforms file (or images of a COLMAP model) have no image file: false (default) fails
+    /// with an error naming how many and the first few paths; true loads the others and lists the skipped files in
+    /// <see cref="SceneDataset.SkippedImages"/>. A dataset with no image at all fails either way.
+    /// </summary>
+    public bool SkipMissingImages { get; init; }
+
     internal float[] BackgroundOrWhite()
     {
         var bg = Background ?? new[] { 1f, 1f, 1f };

@@ -28,7 +28,7 @@ public static class DatasetLoader
     /// <summary>Loads the dataset in <paramref name="path"/> (see the type summary for the formats).</summary>
     /// <exception cref="InvalidDataException">Malformed dataset files; the message names the file and the problem.</exception>
     /// <exception cref="FileNotFoundException">An image or required file is missing.</exception>
-    /// <exception cref="NotSupportedException">Lens distortion or camera models that are not supported.</exception>
+    /// <exception cref="NotSupportedException">Camera models that are not supported (distorted models are undistorted at load).</exception>
     public static SceneDataset Load(string path, DatasetLoadOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new DatasetLoadOptions();
@@ -40,20 +40,23 @@ public static class DatasetLoader
         {
             case "nerf-synthetic":
             {
+                var report = new TransformsJsonReader.ReadReport();
+                var cache = new UndistorterCache();
                 List<SceneView> Split(string name)
                 {
                     string f = Path.Combine(root, $"transforms_{name}.json");
-                    return File.Exists(f) ? TransformsJsonReader.ReadSplit(f, options.Downscale, bg, cancellationToken) : new List<SceneView>();
+                    return File.Exists(f) ? TransformsJsonReader.ReadSplit(f, options, bg, report, cache, cancellationToken) : new List<SceneView>();
                 }
                 var train = Split("train"); var val = Split("val"); var test = Split("test");
                 if (train.Count == 0 && val.Count == 0 && test.Count == 0)
                     throw new InvalidDataException($"Dataset folder {root}: no transforms_train/val/test.json with frames.");
-                return new SceneDataset(format, root, train, val, test, bg);
+                return new SceneDataset(format, root, train, val, test, bg) { SkippedImages = report.Skipped, Notes = report.Notes };
             }
             case "instant-ngp":
             {
-                var views = TransformsJsonReader.ReadSplit(Path.Combine(root, "transforms.json"), options.Downscale, bg, cancellationToken);
-                return new SceneDataset(format, root, views, null, null, bg);
+                var report = new TransformsJsonReader.ReadReport();
+                var views = TransformsJsonReader.ReadSplit(Path.Combine(root, "transforms.json"), options, bg, report, new UndistorterCache(), cancellationToken);
+                return new SceneDataset(format, root, views, null, null, bg) { SkippedImages = report.Skipped, Notes = report.Notes };
             }
             case "llff": return LlffReader.Read(root, options, cancellationToken);
             case "colmap": return ColmapReader.Read(root, options, cancellationToken);

@@ -53,6 +53,10 @@ public sealed class SceneDataset : IDisposable
     public Tensor? Points { get; }
     /// <summary>Colours of <see cref="Points"/> (N×3 float32 in [0, 1]), else null.</summary>
     public Tensor? PointColors { get; }
+    /// <summary>Image files the dataset named but that did not exist, skipped because of <see cref="DatasetLoadOptions.SkipMissingImages"/>.</summary>
+    public IReadOnlyList<string> SkippedImages { get; init; } = Array.Empty<string>();
+    /// <summary>Things the reader noticed and deliberately did not use (e.g. nerfstudio depth files), one sentence each.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = Array.Empty<string>();
     /// <summary>Number of sparse points (0 when there are none).</summary>
     public long PointCount => Points?.shape[0] ?? 0;
 
@@ -154,5 +158,7 @@ public sealed class SceneDataset : IDisposable
     }
 
     /// <inheritdoc />
-    public override string ToString() => $"{Format} dataset {RootPath}: {Train.Count} train, {Val.Count} val, {Test.Count} test views, {PointCount} points";
+    public override string ToString() => $"{Format} dataset {RootPath}: {Train.Count} train, {Val.Count} val, {Test.Count} test views, {PointCount} points"
+        + (SkippedImages.Count > 0 ? $", {SkippedImages.Count} frames skipped (missing images)" : "")
+        + (AllViews.Any(v => v.Undistorted) ? $", undistorted from {string.Join("/", AllViews.Where(v => v.Undistorted).Select(v => v.CameraModel).Distinct())}" : "");
 }

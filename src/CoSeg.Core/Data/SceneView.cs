@@ -1,4 +1,5 @@
 using CoSeg.Geometry;
+using static TorchSharp.torch;
 
 namespace CoSeg.Data;
 
@@ -26,6 +27,44 @@ public sealed class SceneView
     public string? ImagePath { get; }
     /// <summary>Whether the source image has an alpha channel (then <see cref="SceneImage.Alpha"/> is set).</summary>
     public bool HasAlpha { get; }
+    /// <summary>
+    /// The camera model of the source images as the dataset declared it ("PINHOLE", "OPENCV", "OPENCV_FISHEYE", …).
+    /// Distorted models are undistorted at load, so <see cref="Camera"/> is always an ideal pinhole.
+    /// </summary>
+    public string CameraModel { get; init; } = "PINHOLE";
+    /// <summary>The lens distortion removed from the images at load, or null when the source images are pinhole.</summary>
+    public LensDistortion? Distortion { get; init; }
+    /// <summary>Whether the images are undistorted at load (see <see cref="Distortion"/>).</summary>
+    public bool Undistorted => Distortion is not null;
+    /// <summary>A per-pixel mask file (e.g. nerfstudio's <c>mask_path</c>) folded into <see cref="LoadValidMask"/>, or null.</summary>
+    public string? MaskPath { get; init; }
+    /// <summary>
+    /// Loads the valid-pixel mask (see <see cref="LoadValidMask"/>); null when every pixel is valid. Set by the dataset
+    /// readers for undistorted images and mask files.
+    /// </summary>
+    public Func<Tensor>? ValidMaskLoader { get; init; }
+    /// <summary>Whether the view has a valid-pixel mask.</summary>
+    public bool HasValidMask => ValidMaskLoader is not null;
+
+    /// <summary>
+    /// The pixels that may be used for losses and label scoring: H×W float32, 1 = valid, 0 = excluded (the border
+    /// outside an undistorted lens's field of view, or pixels a mask file excludes); null when every pixel is valid.
+    /// The caller owns the tensor.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The mask does not match the camera size.</exception>
+    public Tensor? LoadValidMask()
+    {
+        if (ValidMaskLoader is null) return null;
+        var m = ValidMaskLoader();
+        if (m.ndim != 2 || m.shape[0] != Camera.Height || m.shape[1] != Camera.Width)
+        {
+            string shape = string.Join(",", m.shape);
+            m.Dispose();
+            throw new InvalidDataException($"View '{Name}' ({MaskPath ?? ImagePath ?? "in memory"}): valid mask is [{shape}] but the camera expects [{Camera.Height},{Camera.Width}].");
+        }
+        return m;
+    }
+
     /// <summary>View name (the camera's name, usually the image file name without extension).</summary>
     public string Name => Camera.Name ?? (ImagePath is null ? "" : Path.GetFileNameWithoutExtension(ImagePath));
 

@@ -4,15 +4,25 @@ using CoSeg.Geometry;
 namespace CoSeg.Data;
 
 /// <summary>
-/// Reads NeRF-style <c>transforms*.json</c> files (NeRF-synthetic and instant-ngp): per-frame camera-to-world 4×4 in
-/// the Blender/OpenGL convention, intrinsics from <c>fl_x, fl_y, cx, cy, w, h</c> or <c>camera_angle_x/y</c>, global
-/// or per frame (frame values win). Non-zero lens distortion is refused.
+/// Reads NeRF-style <c>transforms*.json</c> files (NeRF-synthetic, instant-ngp and nerfstudio): per-frame
+/// camera-to-world 4×4 in the Blender/OpenGL convention, intrinsics from <c>fl_x, fl_y, cx, cy, w, h</c> or
+/// <c>camera_angle_x/y</c>, global or per frame (frame values win). Lens distortion (<c>k1..k4, p1, p2</c>;
+/// <c>camera_model</c> OPENCV / OPENCV_FISHEYE or instant-ngp's <c>is_fisheye</c>) is removed at load; nerfstudio's
+/// <c>mask_path</c> becomes the view's valid mask; <c>depth_file_path</c> is ignored with a note.
 /// </summary>
 internal static class TransformsJsonReader
 {
-    private static readonly string[] DistortionKeys = { "k1", "k2", "k3", "k4", "p1", "p2" };
+    private const int MissingListed = 5;
 
-    public static List<SceneView> ReadSplit(string jsonPath, int downscale, float[] background, CancellationToken ct = default)
+    /// <summary>What one transforms file gave besides its views.</summary>
+    internal sealed class ReadReport
+    {
+        public List<string> Skipped { get; } = new();
+        public List<string> Notes { get; } = new();
+    }
+
+    public static List<SceneView> ReadSplit(string jsonPath, DatasetLoadOptions options, float[] background, ReadReport report,
+                                            UndistorterCache cache, CancellationToken ct = default)
     {
         if (!File.Exists(jsonPath)) throw new FileNotFoundException($"Transforms file not found: {jsonPath}", jsonPath);
         JsonDocument doc;
@@ -26,40 +36,61 @@ internal static class TransformsJsonReader
                 throw new InvalidDataException($"{jsonPath}: no 'frames' array.");
             if (frames.GetArrayLength() == 0) throw new InvalidDataException($"{jsonPath}: the 'frames' array is empty.");
             string dir = Path.GetDirectoryName(Path.GetFullPath(jsonPath))!;
+            if (root.TryGetProperty("applied_transform", out var applied))
+            {
+                ReadMatrix(root, $"{jsonPath}: 'applied_transform'", "applied_transform");
+                report.Notes.Add($"{Path.GetFileName(jsonPath)}: 'applied_transform' is already folded into the frame poses (nerfstudio convention); poses are used as stored.");
+            }
+
+            // Resolve every image first, so a missing-image error lists them all.
+            var list = frames.EnumerateArray().ToList();
+            var paths = new string?[list.Count];
+            var missing = new List<string>();
+            int depthFrames = 0;
+            for (int i = 0; i < list.Count; i++)
+            {
+                var frame = list[i];
+                string where = $"{jsonPath}: frame {i}";
+                if (frame.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{where}: not a JSON object.");
+                if (!frame.TryGetProperty("file_path", out var fp) || fp.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(fp.GetString()))
+                    throw new InvalidDataException($"{where}: missing 'file_path'.");
+                string rel = fp.GetString()!;
+                string path = Path.GetFullPath(Path.Combine(dir, rel));
+                if (!File.Exists(path) && File.Exists(path + ".png")) path += ".png";
+                if (File.Exists(path)) paths[i] = path;
+                else missing.Add(rel);
+                if (frame.TryGetProperty("depth_file_path", out _)) depthFrames++;
+            }
+            if (depthFrames > 0)
+                report.Notes.Add($"{Path.GetFileName(jsonPath)}: 'depth_file_path' of {depthFrames} frame(s) ignored (depth supervision is not used).");
+            if (missing.Count > 0)
+            {
+                string listed = string.Join(", ", missing.Take(MissingListed)) + (missing.Count > MissingListed ? $", … ({missing.Count - MissingListed} more)" : "");
+                if (!options.SkipMissingImages || missing.Count == list.Count)
+                    throw new FileNotFoundException(
+                        $"{jsonPath}: {missing.Count} of {list.Count} frames have no image file: {listed}" +
+                        (missing.Count == list.Count ? " (no frame has an image)." : ". Set DatasetLoadOptions.SkipMissingImages (--skip-missing-images) to load the others."),
+                        Path.Combine(dir, missing[0]));
+                report.Skipped.AddRange(missing.Select(m => Path.Combine(dir, m)));
+            }
+
             var views = new List<SceneView>();
-            int index = 0;
-            foreach (var frame in frames.EnumerateArray())
+            for (int i = 0; i < list.Count; i++)
             {
                 ct.ThrowIfCancellationRequested();
-                views.Add(ReadFrame(jsonPath, dir, root, frame, index++, downscale, background));
+                if (paths[i] is null) continue;
+                views.Add(ReadFrame(jsonPath, dir, root, list[i], i, paths[i]!, options.Downscale, background, cache));
             }
             return views;
         }
     }
 
-    private static SceneView ReadFrame(string jsonPath, string dir, JsonElement root, JsonElement frame, int index, int downscale, float[] background)
+    private static SceneView ReadFrame(string jsonPath, string dir, JsonElement root, JsonElement frame, int index, string path,
+                                       int downscale, float[] background, UndistorterCache cache)
     {
         string where = $"{jsonPath}: frame {index}";
-        if (frame.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{where}: not a JSON object.");
-        if (!frame.TryGetProperty("file_path", out var fp) || fp.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(fp.GetString()))
-            throw new InvalidDataException($"{where}: missing 'file_path'.");
-        string rel = fp.GetString()!;
-        string path = Path.GetFullPath(Path.Combine(dir, rel));
-        if (!File.Exists(path))
-        {
-            string withPng = path + ".png";
-            if (!File.Exists(withPng))
-                throw new FileNotFoundException($"{where}: image '{rel}' not found (looked for {path} and {withPng}).", withPng);
-            path = withPng;
-        }
-        var matrix = ReadMatrix(frame, where);
-
-        foreach (var key in DistortionKeys)
-        {
-            double d = Number(frame, root, key, where) ?? 0;
-            if (d != 0)
-                throw new NotSupportedException($"{where}: lens distortion {key} = {d} is not supported (only undistorted pinhole images); undistort the images first.");
-        }
+        var matrix = ReadMatrix(frame, where, "transform_matrix");
+        var (model, distortion) = ReadDistortion(frame, root, where);
 
         var (fileW, fileH, hasAlpha) = ImageFiles.ReadInfo(path);
         double w = Number(frame, root, "w", where) ?? fileW;
@@ -80,16 +111,53 @@ internal static class TransformsJsonReader
         // Intrinsics in the json refer to (w, h); the file may differ (pre-resized images) and we may downscale further.
         var (tw, th) = DatasetViews.Scaled(fileW, fileH, downscale);
         if (camera.Width != tw || camera.Height != th) camera = camera.Resized(tw, th);
-        return DatasetViews.FromFile(camera, path, hasAlpha, background);
+
+        string? maskPath = null;
+        if (frame.TryGetProperty("mask_path", out var mp) && mp.ValueKind == JsonValueKind.String && !string.IsNullOrEmpty(mp.GetString()))
+        {
+            maskPath = Path.GetFullPath(Path.Combine(dir, mp.GetString()!));
+            if (!File.Exists(maskPath)) throw new FileNotFoundException($"{where}: mask '{mp.GetString()}' not found ({maskPath}).", maskPath);
+        }
+        return DatasetViews.FromFile(camera, path, hasAlpha, background, distortion, model, maskPath, cache);
     }
 
-    private static double[] ReadMatrix(JsonElement frame, string where)
+    /// <summary>The frame's camera model and lens (frame keys win over top-level keys); null lens for pinhole.</summary>
+    internal static (string Model, LensDistortion? Lens) ReadDistortion(JsonElement frame, JsonElement root, string where)
     {
-        if (!frame.TryGetProperty("transform_matrix", out var tm) || tm.ValueKind != JsonValueKind.Array)
-            throw new InvalidDataException($"{where}: missing 'transform_matrix'.");
+        string? model = null;
+        if ((frame.TryGetProperty("camera_model", out var cm) || root.TryGetProperty("camera_model", out cm)) && cm.ValueKind == JsonValueKind.String)
+            model = cm.GetString();
+        bool isFisheye = (frame.TryGetProperty("is_fisheye", out var f) || root.TryGetProperty("is_fisheye", out f)) && f.ValueKind == JsonValueKind.True;
+        if (model is not (null or "OPENCV" or "OPENCV_FISHEYE" or "PINHOLE" or "SIMPLE_PINHOLE"))
+            throw new NotSupportedException($"{where}: camera_model '{model}' is not supported (PINHOLE, SIMPLE_PINHOLE, OPENCV and OPENCV_FISHEYE are).");
+        double K(string key) => Number(frame, root, key, where) ?? 0;
+        double k1 = K("k1"), k2 = K("k2"), k3 = K("k3"), k4 = K("k4"), p1 = K("p1"), p2 = K("p2");
+        try
+        {
+            if (model == "OPENCV_FISHEYE" || isFisheye)
+            {
+                if (p1 != 0 || p2 != 0) throw new InvalidDataException($"{where}: the fisheye model has no tangential terms, but p1={p1}, p2={p2}.");
+                return ("OPENCV_FISHEYE", new FisheyeDistortion(k1, k2, k3, k4));
+            }
+            if (model is "PINHOLE" or "SIMPLE_PINHOLE")
+            {
+                if (k1 != 0 || k2 != 0 || k3 != 0 || k4 != 0 || p1 != 0 || p2 != 0)
+                    throw new InvalidDataException($"{where}: camera_model {model} but distortion coefficients are non-zero.");
+                return (model, null);
+            }
+            var lens = new RadialTangentialDistortion(k1, k2, p1, p2, k3, r8: k4);
+            return lens.IsIdentity ? (model ?? "PINHOLE", null) : ("OPENCV", lens);
+        }
+        catch (ArgumentException e) { throw new InvalidDataException($"{where}: {e.Message}", e); }
+    }
+
+    private static double[] ReadMatrix(JsonElement frame, string where, string key)
+    {
+        if (!frame.TryGetProperty(key, out var tm) || tm.ValueKind != JsonValueKind.Array)
+            throw new InvalidDataException($"{where}: missing '{key}'.");
         var rows = tm.EnumerateArray().ToList();
         if (rows.Count is not (3 or 4) || rows.Any(r => r.ValueKind != JsonValueKind.Array || r.GetArrayLength() != 4))
-            throw new InvalidDataException($"{where}: 'transform_matrix' must be 4×4 (or 3×4).");
+            throw new InvalidDataException($"{where}: '{key}' must be 4×4 (or 3×4).");
         var m = new double[16];
         for (int i = 0; i < rows.Count; i++)
         {
@@ -97,7 +165,7 @@ internal static class TransformsJsonReader
             foreach (var v in rows[i].EnumerateArray())
             {
                 if (v.ValueKind != JsonValueKind.Number || !double.IsFinite(v.GetDouble()))
-                    throw new InvalidDataException($"{where}: 'transform_matrix' has a non-numeric or non-finite entry.");
+                    throw new InvalidDataException($"{where}: '{key}' has a non-numeric or non-finite entry.");
                 m[i * 4 + j++] = v.GetDouble();
             }
         }

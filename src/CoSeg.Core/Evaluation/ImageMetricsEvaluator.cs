@@ -50,8 +50,21 @@ public static class ImageMetricsEvaluator
             using var image = views[i].LoadImage();
             using var render = Rasterizer.Render(scene, views[i].Camera, options);
             var pred = render.Image.detach().clamp(0, 1);
-            results.Add(new ViewImageMetrics(views[i].Name, Psnr.Compute(pred, image.Rgb), Ssim.Compute(pred, image.Rgb),
-                                             MeanAbsoluteError.Compute(pred, image.Rgb)));
+            using var valid = views[i].LoadValidMask();
+            if (valid is null)
+                results.Add(new ViewImageMetrics(views[i].Name, Psnr.Compute(pred, image.Rgb), Ssim.Compute(pred, image.Rgb),
+                                                 MeanAbsoluteError.Compute(pred, image.Rgb)));
+            else
+            {
+                // Only valid pixels count (undistorted lens border, mask files): PSNR and L1 over them, SSIM on the
+                // render with the excluded pixels taken from the ground truth.
+                var v3 = valid.unsqueeze(-1);
+                double n = Math.Max(1, valid.sum().item<float>() * 3);
+                var diff = (pred - image.Rgb) * v3;
+                double mse = diff.square().sum().item<float>() / n, l1 = diff.abs().sum().item<float>() / n;
+                var composite = pred * v3 + image.Rgb * (1 - v3);
+                results.Add(new ViewImageMetrics(views[i].Name, Psnr.FromMse(Math.Max(mse, 1e-12)), Ssim.Compute(composite, image.Rgb), l1));
+            }
             progress?.Report(i + 1);
         }
         return new ImageMetricsReport(results.Average(r => r.Psnr), results.Average(r => r.Ssim), results.Average(r => r.L1), results);

@@ -33,6 +33,24 @@ public static class GaussianPly
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"PLY file not found: {path}", path);
         using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        return Read(fs, path);
+    }
+
+    /// <summary>Reads a scene from a stream positioned at the start of a PLY file; <paramref name="name"/> names it in errors.</summary>
+    /// <exception cref="InvalidDataException">As <see cref="Load"/>.</exception>
+    /// <exception cref="NotSupportedException">As <see cref="Load"/>.</exception>
+    public static GaussianScene Read(Stream stream, string name)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        string path = name;
+        if (!stream.CanSeek)
+        {
+            var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            copy.Position = 0;
+            stream = copy;
+        }
+        var fs = stream;
         var header = PlyHeader.Read(fs, path);
         var props = header.Properties;
         int p = props.Count;
@@ -167,6 +185,13 @@ public static class GaussianPly
     {
         ArgumentNullException.ThrowIfNull(scene);
         ArgumentException.ThrowIfNullOrEmpty(path);
+        var (lines, props, values, n) = Prepare(scene, path);
+        AtomicFile.Write(path, fs => WriteBody(fs, lines, props, values, n));
+    }
+
+    private static (List<string> Lines, List<PlyProperty> Props, float[] Values, long N) Prepare(GaussianScene scene, string path)
+    {
+        ArgumentNullException.ThrowIfNull(scene);
         long n = scene.Count;
         int k = (int)scene.ShCoefficients.shape[1];
         int restCount = 3 * (k - 1);
@@ -215,8 +240,15 @@ public static class GaussianPly
         foreach (var x in extras) columns[x] = Prep(scene.ExtraProperties[x]);
         var matrix = torch.stack(props.Select(q => columns[q.Name]).ToArray(), 1).contiguous();
         float[] values = n == 0 ? Array.Empty<float>() : matrix.data<float>().ToArray();
+        return (lines, props, values, n);
+    }
 
-        AtomicFile.Write(path, fs => WriteBody(fs, lines, props, values, n));
+    /// <summary>Writes a scene as binary little-endian reference-layout PLY to a stream (see <see cref="Save"/>).</summary>
+    public static void Write(GaussianScene scene, Stream stream, string name)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var (lines, props, values, n) = Prepare(scene, name);
+        WriteBody(stream, lines, props, values, n);
     }
 
     private static void WriteBody(Stream fs, List<string> lines, List<PlyProperty> props, float[] values, long n)

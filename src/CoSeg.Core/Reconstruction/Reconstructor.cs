@@ -79,6 +79,7 @@ public static partial class Reconstructor
         private readonly GaussianAdam _adam;
         private readonly DensificationStats _stats;
         private readonly (Tensor Rgb, Tensor? Alpha)?[] _cache;
+        private readonly Tensor?[] _valid;
         private readonly double _extent;
         private readonly PositionLearningRate _posLr;
         private readonly Random _rng;
@@ -109,6 +110,7 @@ public static partial class Reconstructor
             _adam = new GaussianAdam(_scene, _posLr.At(0), o.ScalingLr, o.RotationLr, o.OpacityLr, o.FeatureLr, o.FeatureRestDivisor, o.AdamEpsilon);
             _stats = new DensificationStats(_scene.Count);
             _cache = new (Tensor, Tensor?)?[data.Views.Count];
+            _valid = new Tensor?[data.Views.Count];
         }
 
         public GaussianScene Run(IProgress<ReconstructProgress>? progress, CancellationToken ct)
@@ -173,6 +175,12 @@ public static partial class Reconstructor
                 var image = render.Image;
                 if (!image.shape.SequenceEqual(target.shape))
                     throw new InvalidOperationException($"View {vi} ({view.Camera.Name}): rendered image [{string.Join(",", image.shape)}] does not match the loaded image [{string.Join(",", target.shape)}]; check the camera size.");
+                if (_valid[vi] is { } valid)
+                {
+                    // Excluded pixels (lens border, mask files) take the render's own value: zero L1 gradient there.
+                    var v3 = valid.unsqueeze(-1);
+                    target = target * v3 + image.detach() * (1 - v3);
+                }
                 var l1 = MeanAbsoluteError.Loss(image, target);
                 var ssim = Ssim.Loss(image, target);
                 var loss = (1 - o.SsimWeight) * l1 + o.SsimWeight * (1 - ssim);
@@ -247,7 +255,17 @@ public static partial class Reconstructor
                     throw new InvalidDataException($"Training view {i} ({cam.Name}): image is [{string.Join(",", rgb.shape)}], expected [{cam.Height},{cam.Width},3].");
                 var entry = (rgb.detach().to_type(ScalarType.Float32).cpu().contiguous().clone().DetachFromDisposeScope(),
                              alpha?.detach().to_type(ScalarType.Float32).cpu().contiguous().clone().DetachFromDisposeScope());
-                lock (_cache) _cache[i] = entry;
+                Tensor? valid = null;
+                if (_data.Views[i].LoadValidMask is { } lv && lv() is { } m)
+                {
+                    using (m)
+                    {
+                        if (m.ndim != 2 || m.shape[0] != cam.Height || m.shape[1] != cam.Width)
+                            throw new InvalidDataException($"Training view {i} ({cam.Name}): valid mask is [{string.Join(",", m.shape)}], expected [{cam.Height},{cam.Width}].");
+                        valid = m.detach().to_type(ScalarType.Float32).cpu().contiguous().clone().DetachFromDisposeScope();
+                    }
+                }
+                lock (_cache) { _cache[i] = entry; _valid[i] = valid; }
                 return entry;
             }
             finally
@@ -262,6 +280,7 @@ public static partial class Reconstructor
             _scene.Dispose(); _adam.Dispose(); _stats.Dispose(); _gen.Dispose();
             foreach (var c in _cache)
                 if (c is { } e) { e.Rgb.Dispose(); e.Alpha?.Dispose(); }
+            foreach (var v in _valid) v?.Dispose();
         }
     }
 }

@@ -31,7 +31,7 @@ public static partial class Reconstructor
         {
             var img = v.LoadImage();
             return (img.Rgb, img.Alpha);
-        })).ToList();
+        }) { LoadValidMask = v.HasValidMask ? v.LoadValidMask : null }).ToList();
         return new TrainingData(views, dataset.Points, dataset.PointColors, dataset.Background.ToArray(),
                                 string.Equals(dataset.Format, "nerf-synthetic", StringComparison.Ordinal));
     }

@@ -10,7 +10,15 @@ namespace CoSeg.Reconstruction;
 /// </summary>
 /// <param name="Camera">The view's camera (image size must match the loaded image).</param>
 /// <param name="Load">Loads the image as fresh tensors that the trainer takes over.</param>
-public sealed record TrainingView(Camera Camera, Func<(Tensor Rgb, Tensor? Alpha)> Load);
+public sealed record TrainingView(Camera Camera, Func<(Tensor Rgb, Tensor? Alpha)> Load)
+{
+    /// <summary>
+    /// Optional loader of the view's valid-pixel mask (H×W float32, 1 = use, 0 = exclude: an undistorted lens's
+    /// border or a mask file). Excluded pixels contribute nothing to the L1 term and are replaced by the render in the
+    /// SSIM term. Called once; the trainer takes the tensor over.
+    /// </summary>
+    public Func<Tensor?>? LoadValidMask { get; init; }
+}
 
 /// <summary>Everything the trainer needs from a dataset.</summary>
 /// <param name="Views">Training views.</param>

@@ -11,4 +11,11 @@ namespace CoSeg.Segmentation;
 /// <param name="Name">View name, usually the image file name without extension.</param>
 /// <param name="Camera">The camera of the view.</param>
 /// <param name="Image">H×W×3 float32 RGB in [0, 1], or null when only label files are used.</param>
-public sealed record SegmentationView(string Name, Camera Camera, Tensor? Image);
+public sealed record SegmentationView(string Name, Camera Camera, Tensor? Image)
+{
+    /// <summary>
+    /// Optional valid-pixel mask (H×W, 1 = use): label pixels outside it (an undistorted lens's border, mask files)
+    /// are treated as unlabelled (id 0). The caller owns the tensor.
+    /// </summary>
+    public Tensor? ValidMask { get; init; }
+}

@@ -43,6 +43,7 @@ public static class Segmenter
     {
         ArgumentNullException.ThrowIfNull(dataset);
         var images = new List<SceneImage>();
+        var masks = new List<Tensor>();
         try
         {
             var views = new List<SegmentationView>();
@@ -51,11 +52,13 @@ public static class Segmenter
                 ct.ThrowIfCancellationRequested();
                 var img = v.LoadImage();
                 images.Add(img);
-                views.Add(new SegmentationView(v.Name, v.Camera, img.Rgb));
+                var valid = v.LoadValidMask();
+                if (valid is not null) masks.Add(valid);
+                views.Add(new SegmentationView(v.Name, v.Camera, img.Rgb) { ValidMask = valid });
             }
             return await SegmentAsync(scene, views, labels, features, options, progress, ct).ConfigureAwait(false);
         }
-        finally { foreach (var i in images) i.Dispose(); }
+        finally { foreach (var i in images) i.Dispose(); foreach (var m in masks) m.Dispose(); }
     }
 
     /// <summary>The training-resolution camera: downscaled so its longest side is at most <paramref name="maxSide"/>.</summary>
@@ -140,6 +143,12 @@ public static class Segmenter
             throw new ArgumentException($"label image of view '{view.Name}' has shape [{string.Join(",", raw.shape)}], expected [{view.Camera.Height},{view.Camera.Width}] (the view's size).");
         using var scope = NewDisposeScope();
         var l = raw.to(ScalarType.Int64);
+        if (view.ValidMask is { } valid)
+        {
+            if (valid.ndim != 2 || valid.shape[0] != view.Camera.Height || valid.shape[1] != view.Camera.Width)
+                throw new ArgumentException($"valid mask of view '{view.Name}' has shape [{string.Join(",", valid.shape)}], expected [{view.Camera.Height},{view.Camera.Width}].");
+            l = l.where(valid.to(l.device).ge(0.5), 0L);
+        }
         if (l.numel() > 0 && l.min().item<long>() < 0)
             throw new ArgumentException($"label image of view '{view.Name}' has negative ids.");
         if (o.Mode == LabelMode.Semantic)

@@ -25,20 +25,7 @@ public class DatasetValidationTests
             + $"{{\"file_path\": \"./train/r_0\", \"transform_matrix\": {DatasetFixtures.Matrix(0, 0, 4)}}},"
             + $"{{\"file_path\": \"./train/r_1\", \"transform_matrix\": {DatasetFixtures.Matrix(0, 0, 5)}}}]}}");
         var e = Assert.Throws<FileNotFoundException>(() => DatasetLoader.Load(tmp.Path));
-        Assert.Contains("transforms_train.json: frame 1", e.Message);
-        Assert.Contains("r_1", e.Message);
-    }
-
-    [Fact]
-    public void InstantNgpDistortion_IsRefused()
-    {
-        using var tmp = new TempDir();
-        DatasetFixtures.WritePng(tmp.File("a.png"), 4, 4, DatasetFixtures.Pattern);
-        File.WriteAllText(tmp.File("transforms.json"), "{\"fl_x\": 3, \"k1\": 0.05, \"frames\": ["
-            + $"{{\"file_path\": \"a.png\", \"transform_matrix\": {DatasetFixtures.Matrix(0, 0, 4)}}}]}}");
-        var e = Assert.Throws<NotSupportedException>(() => DatasetLoader.Load(tmp.Path));
-        Assert.Contains("transforms.json", e.Message);
-        Assert.Contains("k1", e.Message);
+        Assert.Contains("transforms_train.json: 1 of 2 frames have no image file: ./train/r_1", e.Message);
     }
 
     [Fact]
@@ -66,29 +53,31 @@ public class DatasetValidationTests
     }
 
     [Fact]
-    public void NonZeroColmapDistortion_IsRefusedNamingModelAndFile()
+    public void UnsupportedColmapLensModel_IsRefusedNamingModelAndFile()
     {
         using var tmp = new TempDir();
-        var cams = new[] { new DatasetFixtures.Cam(1, "OPENCV", 4, 8, 6, new[] { 7.0, 7, 4, 3, 0.1, 0, 0, 0 }),
+        var cams = new[] { new DatasetFixtures.Cam(1, "FOV", 7, 8, 6, new[] { 7.0, 7, 4, 3, 0.1 }),
                            new DatasetFixtures.Cam(2, "PINHOLE", 1, 8, 6, new[] { 7.0, 7, 4, 3 }) };
         DatasetFixtures.WriteColmapBinary(Path.Combine(tmp.Path, "sparse", "0"), cams);
         DatasetFixtures.WriteColmapImages(Path.Combine(tmp.Path, "images"), 8, 6);
         var e = Assert.Throws<NotSupportedException>(() => DatasetLoader.Load(tmp.Path));
         Assert.Contains("cameras.bin", e.Message);
-        Assert.Contains("OPENCV", e.Message);
-        Assert.Contains("distortion", e.Message);
+        Assert.Contains("FOV", e.Message);
     }
 
     [Fact]
-    public void FisheyeColmapModel_IsRefused()
+    public void ColmapMissingImages_AreCountedAndSkippable()
     {
         using var tmp = new TempDir();
-        var cams = new[] { new DatasetFixtures.Cam(1, "OPENCV_FISHEYE", 5, 8, 6, new[] { 7.0, 7, 4, 3, 0, 0, 0, 0 }),
-                           new DatasetFixtures.Cam(2, "PINHOLE", 1, 8, 6, new[] { 7.0, 7, 4, 3 }) };
-        DatasetFixtures.WriteColmapText(Path.Combine(tmp.Path, "sparse", "0"), cams);
+        DatasetFixtures.WriteColmapText(Path.Combine(tmp.Path, "sparse", "0"));
         DatasetFixtures.WriteColmapImages(Path.Combine(tmp.Path, "images"), 8, 6);
-        var e = Assert.Throws<NotSupportedException>(() => DatasetLoader.Load(tmp.Path));
-        Assert.Contains("OPENCV_FISHEYE", e.Message);
+        File.Delete(Path.Combine(tmp.Path, "images", "b.png"));
+        var e = Assert.Throws<FileNotFoundException>(() => DatasetLoader.Load(tmp.Path));
+        Assert.Contains("1 of 3 images not found", e.Message);
+        Assert.Contains("b.png", e.Message);
+        using var ds = DatasetLoader.Load(tmp.Path, new DatasetLoadOptions { SkipMissingImages = true, TestHoldoutEvery = 0 });
+        Assert.Equal(2, ds.Train.Count);
+        Assert.Single(ds.SkippedImages);
     }
 
     [Fact]
