@@ -9,7 +9,7 @@ namespace CoSeg.Rendering;
 /// Differentiable rendering of a <see cref="GaussianScene"/>: SH colours (<see cref="Render"/>) or arbitrary
 /// per-Gaussian channels (<see cref="RenderChannels"/>). Gradients reach every scene tensor that requires grad.
 /// </summary>
-public static class Rasterizer
+public static partial class Rasterizer
 {
     /// <summary>Renders the scene's view-dependent SH colours (H×W×3) for <paramref name="camera"/>.</summary>
     public static RenderResult Render(GaussianScene scene, Camera camera, RenderOptions? options = null)
