@@ -17,9 +17,7 @@ public static partial class Rasterizer
         ArgumentNullException.ThrowIfNull(scene);
         ArgumentNullException.ThrowIfNull(camera);
         options ??= new RenderOptions();
-        int degree = options.ActiveShDegree ?? scene.ShDegree;
-        if (degree < 0 || degree > Math.Min(3, scene.ShDegree))
-            throw new ArgumentOutOfRangeException(nameof(options), $"RenderOptions.ActiveShDegree={degree} must be within 0..{Math.Min(3, scene.ShDegree)} (the scene's SH degree).");
+        int degree = ActiveShDegree(scene, options.ActiveShDegree, nameof(options));
         Validate(scene.ShCoefficients, "scene.ShCoefficients");
         Validate(scene.Means, "scene.Means");
         // SH on the ILGPU kernels when rendering with ILGPU; plain TorchSharp maths otherwise (same convention).
