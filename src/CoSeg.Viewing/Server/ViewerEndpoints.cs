@@ -93,7 +93,7 @@ internal static class ViewerEndpoints
             center = new[] { c.X, c.Y, c.Z },
             radius = scene.Radius,
             up = new[] { up.X, up.Y, up.Z },
-            segments = scene.Segments.Select(s => new { id = s.Id, count = s.Count, confidence = s.MeanConfidence, color = new[] { s.Color.R, s.Color.G, s.Color.B } }),
+            segments = scene.Segments.Select(s => new { id = s.Id, count = s.Count, confidence = s.MeanConfidence, color = new int[] { s.Color.R, s.Color.G, s.Color.B } }),
             cameras = scene.Cameras.Select((cam, i) =>
             {
                 var e = cam.Center; var r = cam.Rotation;
