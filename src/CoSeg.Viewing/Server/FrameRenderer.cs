@@ -46,11 +46,12 @@ internal sealed class FrameRenderer(ViewerScene scene, ViewerOptions options)
 
     private Tensor Colors(ViewRequest request, CoSeg.Gaussians.GaussianScene display)
     {
+        var shOptions = new RenderOptions { Backend = options.Backend };
         Tensor colors = request.Mode switch
         {
             DisplayMode.Segments => scene.PaletteTensor(),
-            DisplayMode.Blend => 0.5f * Rasterizer.ViewColors(display, request.Camera).clamp(0, 1) + 0.5f * scene.PaletteTensor(),
-            _ => Rasterizer.ViewColors(display, request.Camera),
+            DisplayMode.Blend => 0.5f * Rasterizer.ViewColors(display, request.Camera, shOptions).clamp(0, 1) + 0.5f * scene.PaletteTensor(),
+            _ => Rasterizer.ViewColors(display, request.Camera, shOptions),
         };
         if (request.Selected is { } sel && scene.HasSegments)
         {

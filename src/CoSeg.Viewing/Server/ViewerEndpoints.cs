@@ -99,7 +99,7 @@ internal static class ViewerEndpoints
                 var e = cam.Center; var r = cam.Rotation;
                 return new
                 {
-                    name = cam.Name ?? $"view {i}",
+                    name = cam.Name is null ? $"view {i}" : $"{i}: {cam.Name}",
                     width = cam.Width, height = cam.Height, fx = cam.Fx, fy = cam.Fy, cx = cam.Cx, cy = cam.Cy,
                     eye = new[] { e.X, e.Y, e.Z },
                     forward = new[] { r[6], r[7], r[8] },

@@ -151,7 +151,9 @@ internal sealed partial class HeadlessChromium : IAsyncDisposable
         var sw = Stopwatch.StartNew();
         while (true)
         {
-            var v = await EvaluateAsync(expression);
+            JsonNode? v;
+            try { v = await EvaluateAsync(expression); }
+            catch (InvalidOperationException) { v = null; } // e.g. the document is still being replaced by the navigation
             if (v is not null && !(v.GetValueKind() is JsonValueKind.False or JsonValueKind.Null) && v.ToJsonString() is not ("\"\"" or "0")) return v;
             if (sw.Elapsed > timeout)
             {

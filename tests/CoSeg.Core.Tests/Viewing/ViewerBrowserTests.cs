@@ -67,6 +67,7 @@ public class ViewerBrowserTests(ITestOutputHelper output)
         var data = Environment.GetEnvironmentVariable("COSEG_VIEWER_DOCS_DATA");
         var outPath = Environment.GetEnvironmentVariable("COSEG_VIEWER_DOCS_OUT") ?? Path.Combine(Path.GetTempPath(), "viewer.png");
         var mode = Environment.GetEnvironmentVariable("COSEG_VIEWER_DOCS_MODE") ?? "blend";
+        var cameraIndex = Environment.GetEnvironmentVariable("COSEG_VIEWER_DOCS_CAMERA") ?? "0";
         var loaded = GaussianScene.LoadPly(ply!);
         IReadOnlyList<CoSeg.Geometry.Camera>? cameras = null;
         (float, float, float)? bg = null;
@@ -80,8 +81,8 @@ public class ViewerBrowserTests(ITestOutputHelper output)
             ? ViewerScene.FromLabelledScene(loaded, cameras, ownsScene: true) : new ViewerScene(loaded, cameras: cameras, ownsScene: true);
         scene.Background = bg;
         await using var viewer = await SceneViewer.StartAsync(scene);
-        await using var browser = await HeadlessChromium.LaunchAsync(exe!, 1100, 700, TimeSpan.FromSeconds(60));
-        await browser.NavigateAsync(new Uri(viewer.Url, $"?mode={mode}").ToString());
+        await using var browser = await HeadlessChromium.LaunchAsync(exe!, 960, 640, TimeSpan.FromSeconds(60));
+        await browser.NavigateAsync(new Uri(viewer.Url, $"?mode={mode}&camera={cameraIndex}").ToString());
         await browser.WaitForAsync("document.body.dataset.frames >= 1", TimeSpan.FromSeconds(60));
         var (_, _, rect) = await FrameGeometry(browser);
         if (scene.HasSegments)
