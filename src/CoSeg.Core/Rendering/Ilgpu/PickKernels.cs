@@ -1,5 +1,4 @@
 using ILGPU;
-using ILGPU.Algorithms;
 
 namespace CoSeg.Rendering.Ilgpu;
 
@@ -24,11 +23,8 @@ internal static class PickKernels
             for (int k = 0; k < last; k++)
             {
                 int g = ids[start + k];
-                float dx = mean2d[2 * g] - pxc, dy = mean2d[2 * g + 1] - pyc;
-                float power = -0.5f * (conic[3 * g] * dx * dx + conic[3 * g + 2] * dy * dy) - conic[3 * g + 1] * dx * dy;
-                if (power > 0f) continue;
-                float alpha = XMath.Min(0.99f, opacities[g] * XMath.Exp(power));
-                if (alpha < 1f / 255f) continue;
+                float alpha = RasterKernels.ReplayAlpha(g, pxc, pyc, mean2d, conic, opacities);
+                if (alpha == 0f) continue;
                 float w = alpha * transmittance;
                 if (w > best) { best = w; bestId = g; }
                 transmittance *= 1f - alpha;
