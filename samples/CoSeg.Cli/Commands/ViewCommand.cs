@@ -34,6 +34,11 @@ internal sealed class ViewCommand : ICliCommand
         string? data = args.Get("data");
         bool segmented = args.Has("segmented");
 
+        // Stop on SIGTERM as on Ctrl+C (a server otherwise ignores `kill`).
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+            System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+        ct = stop.Token;
         var options = new ViewerOptions { Host = host, Port = port, Backend = backend };
         await using var viewer = await SceneViewer.StartAsync((progress, token) => Task.Run(() => Load(ply, data, segmented, progress, token), token), options, ct);
         if (!viewer.IsLoopbackOnly)

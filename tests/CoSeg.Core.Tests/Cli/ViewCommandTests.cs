@@ -49,8 +49,11 @@ public sealed class ViewCommandTests
         }
         finally
         {
-            p.Kill(entireProcessTree: true);
+            // SIGTERM stops the server like Ctrl+C; kill it only if it does not exit.
+            if (!p.HasExited) Process.Start("kill", ["-TERM", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+            if (!p.WaitForExit(TimeSpan.FromSeconds(20))) p.Kill(entireProcessTree: true);
             await p.WaitForExitAsync();
         }
+        Assert.Equal(0, p.ExitCode);
     }
 }
