@@ -429,6 +429,25 @@ int coseg_unproject(coseg_context* ctx, const coseg_camera* cam, int64_t n, int 
     }
 }
 
+int coseg_top_contributor(coseg_context* ctx, const coseg_camera* cam, int64_t n, const float* means,
+                          const float* scales, const float* quats, const float* opacities, int32_t* out_index,
+                          float* out_weight) {
+    if (!ctx || !camera_ok(cam) || n < 0 || n >= (1ll << 31) || !out_index || !out_weight) return COSEG_ERR_ARGUMENT;
+    if (n > 0 && (!means || !scales || !quats || !opacities)) return COSEG_ERR_ARGUMENT;
+    try {
+        coseg_state* st = &ctx->unprojectState;
+        const int rc = prepare(ctx, st, *cam, n, 1, means, scales, quats, opacities, nullptr);
+        if (rc != COSEG_OK) return rc;
+        TileArgs a = tile_args(st, 1, nullptr, nullptr);
+        a.topIndex = out_index;
+        a.topWeight = out_weight;
+        run_tiles(ctx, a, pick(ctx, isa_avx2::top_contributor_tile, isa_base::top_contributor_tile));
+        return COSEG_OK;
+    } catch (const std::bad_alloc&) {
+        return COSEG_ERR_MEMORY;
+    }
+}
+
 int coseg_sh_forward(int threads, int64_t n, int k, int degree, const float* means, const float* sh,
                      const float* campos, float* out_rgb) {
     if (n < 0 || degree < 0 || degree > 3 || k < (degree + 1) * (degree + 1) || !campos) return COSEG_ERR_ARGUMENT;

@@ -41,6 +41,9 @@ struct TileArgs {
     const float* pixelFeatures; // H x W x C
     // per sorted-pair accumulators (backward: 7 + C floats, unproject: C + 1 floats)
     float* pairAcc;
+    // top-contributor outputs (H x W)
+    int32_t* topIndex;
+    float* topWeight;
 };
 
 /// Scratch floats one thread needs for a tile with C channels.
@@ -51,6 +54,7 @@ inline size_t tile_scratch_floats(int channels) { return (size_t)(3 * channels +
     void forward_tile(const TileArgs& a, int tile, float* scratch);             \
     void backward_tile(const TileArgs& a, int tile, float* scratch);            \
     void unproject_tile(const TileArgs& a, int tile, float* scratch);           \
+    void top_contributor_tile(const TileArgs& a, int tile, float* scratch);     \
     }
 
 COSEG_DECLARE_TILE_KERNELS(isa_avx2)

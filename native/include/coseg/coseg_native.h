@@ -57,6 +57,13 @@ int coseg_unproject(coseg_context* ctx, const coseg_camera* cam, int64_t n, int 
                     const float* scales, const float* quats, const float* opacities, const float* pixel_features,
                     float* feature_sums, float* weight_sums);
 
+/// Per-pixel top contributor (picking): out_index[p] = id of the Gaussian with the largest blending weight
+/// w = alpha * T at pixel p (the front-most one on ties; -1 where nothing is blended), out_weight[p] = that weight.
+/// Outputs are H*W. Uses the same projection, binning and blending as coseg_forward.
+int coseg_top_contributor(coseg_context* ctx, const coseg_camera* cam, int64_t n, const float* means,
+                          const float* scales, const float* quats, const float* opacities, int32_t* out_index,
+                          float* out_weight);
+
 /// SH colours: sh is N*K*3 (K coefficients per Gaussian, K >= (degree+1)^2), campos 3, out_rgb N*3.
 int coseg_sh_forward(int threads, int64_t n, int k, int degree, const float* means, const float* sh,
                      const float* campos, float* out_rgb);

@@ -31,4 +31,10 @@ internal interface IRasterizerBackend : IDisposable
     /// </summary>
     void Unproject(RasterInputs inputs, Camera camera, RasterSettings settings, Tensor pixelFeatures,
                    Tensor featureSums, Tensor weightSums);
+
+    /// <summary>
+    /// Picking: per pixel the Gaussian with the largest blending weight α·T (front-most on ties; −1 where none) and
+    /// that weight, both H×W. <see cref="RasterInputs.Colors"/> is not used.
+    /// </summary>
+    TopContributorResult TopContributor(RasterInputs inputs, Camera camera, RasterSettings settings);
 }

@@ -17,18 +17,66 @@ public static class Rasterizer
         ArgumentNullException.ThrowIfNull(scene);
         ArgumentNullException.ThrowIfNull(camera);
         options ??= new RenderOptions();
+        var colors = ShColors(scene, camera, options);
+        try { return RenderCore(scene, colors, camera, options); }
+        finally { colors.Dispose(); }
+    }
+
+    /// <summary>
+    /// The per-Gaussian colours (N×3) that <see cref="Render"/> blends for <paramref name="camera"/>: the scene's SH
+    /// (up to <see cref="RenderOptions.ActiveShDegree"/>) evaluated towards the camera centre, Inria convention, clamped
+    /// at 0. Use them to build modified colours (tints, highlights) for <see cref="RenderChannels"/>.
+    /// </summary>
+    public static Tensor ViewColors(GaussianScene scene, Camera camera, RenderOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(scene);
+        ArgumentNullException.ThrowIfNull(camera);
+        return ShColors(scene, camera, options ?? new RenderOptions());
+    }
+
+    /// <summary>
+    /// Picking for a view: per pixel the index of the Gaussian with the largest blending weight α·T (front-most on ties,
+    /// −1 where nothing is blended) and that weight, computed by the rendering backend with the same projection, binning
+    /// and blending as <see cref="Render"/>. Not differentiable.
+    /// </summary>
+    public static TopContributorResult RenderTopContributor(GaussianScene scene, Camera camera, RenderOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(scene);
+        ArgumentNullException.ThrowIfNull(camera);
+        options ??= new RenderOptions();
+        ValidateGeometry(scene);
+        var backend = RasterizerBackends.Get(options.Backend);
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        var zeros = torch.zeros(scene.Count, 1, dtype: ScalarType.Float32, device: scene.Means.device);
+        var r = backend.TopContributor(Activated(scene, zeros), camera, options.Settings ?? new RasterSettings());
+        r.Index.MoveToOuterDisposeScope(); r.Weight.MoveToOuterDisposeScope();
+        return r;
+    }
+
+    /// <summary>
+    /// SH colours on the backend's own SH kernels (ILGPU; native when no gradient is wanted), else TorchSharp maths
+    /// (same convention).
+    /// </summary>
+    private static Tensor ShColors(GaussianScene scene, Camera camera, RenderOptions options)
+    {
         int degree = options.ActiveShDegree ?? scene.ShDegree;
         if (degree < 0 || degree > Math.Min(3, scene.ShDegree))
             throw new ArgumentOutOfRangeException(nameof(options), $"RenderOptions.ActiveShDegree={degree} must be within 0..{Math.Min(3, scene.ShDegree)} (the scene's SH degree).");
         Validate(scene.ShCoefficients, "scene.ShCoefficients");
         Validate(scene.Means, "scene.Means");
-        // SH on the ILGPU kernels when rendering with ILGPU; plain TorchSharp maths otherwise (same convention).
-        var colors = RasterizerBackends.Get(options.Backend) is Ilgpu.IlgpuRasterizer ilgpu
-            ? ShFunction.apply(ilgpu, camera.Center, degree, scene.ShCoefficients.to(ScalarType.Float32).contiguous(),
-                               scene.Means.to(ScalarType.Float32).contiguous())[0]
-            : ShEvaluator.Evaluate(scene.ShCoefficients, scene.Means, camera.Center, degree);
-        try { return RenderCore(scene, colors, camera, options); }
-        finally { colors.Dispose(); }
+        var backend = RasterizerBackends.Get(options.Backend);
+        if (backend is Ilgpu.IlgpuRasterizer ilgpu)
+            return ShFunction.apply(ilgpu, camera.Center, degree, scene.ShCoefficients.to(ScalarType.Float32).contiguous(),
+                                    scene.Means.to(ScalarType.Float32).contiguous())[0];
+        bool wantsGrad = torch.is_grad_enabled() && (scene.ShCoefficients.requires_grad || scene.Means.requires_grad);
+        if (!wantsGrad && backend is Native.NativeRasterizerBackend && scene.Means.device_type == DeviceType.CPU)
+        {
+            using var scope = torch.NewDisposeScope();
+            return Native.NativeRasterizerBackend.EvaluateSh(scene.Means.detach().to(ScalarType.Float32),
+                scene.ShCoefficients.detach().to(ScalarType.Float32), degree, camera.Center).MoveToOuterDisposeScope();
+        }
+        return ShEvaluator.Evaluate(scene.ShCoefficients, scene.Means, camera.Center, degree);
     }
 
     /// <summary>
@@ -51,20 +99,13 @@ public static class Rasterizer
         int c = (int)colors.shape[1];
         if (settings.Background is { } bg && bg.Length != c)
             throw new ArgumentException($"RasterSettings.Background has {bg.Length} values but {c} channels are rendered.", nameof(options));
-        Validate(scene.Means, "scene.Means");
-        Validate(scene.LogScales, "scene.LogScales");
-        Validate(scene.Rotations, "scene.Rotations");
-        Validate(scene.OpacityLogits, "scene.OpacityLogits");
+        ValidateGeometry(scene);
         Validate(colors, "channels");
 
         var backend = RasterizerBackends.Get(options.Backend);
         using var scope = torch.NewDisposeScope();
         var dtype = ScalarType.Float32;
-        var means = scene.Means.to(dtype).contiguous();
-        var scales = scene.LogScales.to(dtype).exp().contiguous();
-        var quats = scene.Rotations.to(dtype).contiguous();
-        var opac = scene.OpacityLogits.to(dtype).sigmoid().contiguous();
-        var cols = colors.to(dtype).contiguous();
+        var (means, scales, quats, opac, cols) = Activated(scene, colors);
         var probe = torch.zeros(scene.Count, 2, dtype: dtype, device: means.device).requires_grad_(true);
         var call = new RasterCall(backend, camera, settings);
         var outs = RasterizeFunction.apply(call, means, scales, quats, opac, cols, probe);
@@ -73,6 +114,22 @@ public static class Rasterizer
         if (!outs[0].requires_grad) call.Forward.State?.Dispose();
         return new RenderResult(outs[0].MoveToOuterDisposeScope(), outs[1].MoveToOuterDisposeScope(),
                                 outs[2].MoveToOuterDisposeScope(), radii.MoveToOuterDisposeScope(), probe.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>The backend inputs: float32 contiguous means, exp'd scales, quaternions, sigmoid'd opacities, channels.</summary>
+    private static RasterInputs Activated(GaussianScene scene, Tensor channels)
+    {
+        var dtype = ScalarType.Float32;
+        return new RasterInputs(scene.Means.to(dtype).contiguous(), scene.LogScales.to(dtype).exp().contiguous(),
+            scene.Rotations.to(dtype).contiguous(), scene.OpacityLogits.to(dtype).sigmoid().contiguous(), channels.to(dtype).contiguous());
+    }
+
+    private static void ValidateGeometry(GaussianScene scene)
+    {
+        Validate(scene.Means, "scene.Means");
+        Validate(scene.LogScales, "scene.LogScales");
+        Validate(scene.Rotations, "scene.Rotations");
+        Validate(scene.OpacityLogits, "scene.OpacityLogits");
     }
 
     /// <summary>Throws a clear exception when a tensor holds NaN or infinite values.</summary>

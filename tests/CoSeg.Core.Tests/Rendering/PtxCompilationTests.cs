@@ -15,7 +15,8 @@ public class PtxCompilationTests
     {
         var data = new TheoryData<string, int>();
         foreach (var k in new[] { "Project", "EmitKeys", "TileRanges", "RasterizeForward", "RasterizeBackward", "ProjectBackward", "Unproject",
-                                  "TileSerialKernels.Forward", "TileSerialKernels.Backward", "TileSerialKernels.ReduceGaussians" })
+                                  "TileSerialKernels.Forward", "TileSerialKernels.Backward", "TileSerialKernels.ReduceGaussians",
+                                  "PickKernels.TopContributor" })
             foreach (var sm in new[] { 80, 90 }) data.Add(k, sm);
         return data;
     }
@@ -29,7 +30,9 @@ public class PtxCompilationTests
         using var backend = new PTXBackend(context, new CudaCapabilityContext(arch), arch, sm == 80 ? CudaInstructionSet.ISA_78 : CudaInstructionSet.ISA_83, null);
         var method = kernel.StartsWith("TileSerialKernels.", StringComparison.Ordinal)
             ? typeof(TileSerialKernels).GetMethod(kernel["TileSerialKernels.".Length..], BindingFlags.Public | BindingFlags.Static)!
-            : typeof(RasterKernels).GetMethod(kernel, BindingFlags.Public | BindingFlags.Static)!;
+            : kernel.StartsWith("PickKernels.", StringComparison.Ordinal)
+                ? typeof(PickKernels).GetMethod(kernel["PickKernels.".Length..], BindingFlags.Public | BindingFlags.Static)!
+                : typeof(RasterKernels).GetMethod(kernel, BindingFlags.Public | BindingFlags.Static)!;
         bool grouped = kernel.StartsWith("Rasterize", StringComparison.Ordinal);
         var entry = grouped ? EntryPointDescription.FromExplicitlyGroupedKernel(method) : EntryPointDescription.FromImplicitlyGroupedKernel(method);
         var compiled = backend.Compile(entry, new KernelSpecialization(RasterKernels.GroupSize, null));

@@ -35,6 +35,8 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
         ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> _projectBackward;
     private readonly Action<Index1D, GridStride, KernelParams, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
         ArrayView<int>, ArrayView<float>, int, ArrayView<float>, ArrayView<float>> _unproject;
+    private readonly Action<Index1D, GridStride, KernelParams, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        ArrayView<int>, ArrayView<int>, ArrayView<float>> _topContributor;
     private readonly Action<Index1D, GridStride, ShParams, ArrayView<float>, ArrayView<float>, ArrayView<float>> _shForward;
     private readonly Action<Index1D, GridStride, ShParams, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> _shBackward;
     // Created on first use: the CPU accelerator normally scans and sorts on the host.
@@ -64,6 +66,8 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
             ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(RasterKernels.ProjectBackward);
         _unproject = acc.LoadAutoGroupedStreamKernel<Index1D, GridStride, KernelParams, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>,
             ArrayView<float>, ArrayView<int>, ArrayView<float>, int, ArrayView<float>, ArrayView<float>>(RasterKernels.Unproject);
+        _topContributor = acc.LoadAutoGroupedStreamKernel<Index1D, GridStride, KernelParams, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>>(PickKernels.TopContributor);
         _shForward = acc.LoadAutoGroupedStreamKernel<Index1D, GridStride, ShParams, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ShKernels.Forward);
         _shBackward = acc.LoadAutoGroupedStreamKernel<Index1D, GridStride, ShParams, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             ArrayView<float>>(ShKernels.Backward);
@@ -218,6 +222,29 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
             Finish(fSums, fSumsT); Finish(wSums, wSumsT);
             featureSums.add_(fSumsT.reshape(n, fc).to(featureSums.dtype, featureSums.device));
             weightSums.add_(wSumsT.to(weightSums.dtype, weightSums.device));
+        }
+    }
+
+    public TopContributorResult TopContributor(RasterInputs inputs, Camera camera, RasterSettings settings)
+    {
+        long n = inputs.Count;
+        lock (_gate)
+        {
+            var p = KernelParams.Create(camera, settings, inputs.Channels, _device.ThreadsPerTile);
+            int hw = p.Width * p.Height;
+            using var outColor = _pool.Rent<float>((long)hw * p.Channels);
+            using var outDepth = _pool.Rent<float>(hw);
+            using var state = RunForward(inputs, p, settings, outColor, outDepth);
+            using var index = Output<int>(hw, out var indexT);
+            using var weight = Output<float>(hw, out var weightT);
+            if (n > 0)
+                _topContributor(Launch(hw, out var pixRange), pixRange, p, state.Ranges.View, state.Ids.View, state.Mean2d.View, state.Conic.View,
+                                state.Opacity.View, state.Last.View, index.View, weight.View);
+            else { index.View.MemSetToZero(); weight.View.MemSetToZero(); }
+            _device.Accelerator.Synchronize();
+            Finish(index, indexT); Finish(weight, weightT);
+            if (n == 0) indexT.fill_(-1);
+            return new TopContributorResult(indexT.reshape(p.Height, p.Width), weightT.reshape(p.Height, p.Width));
         }
     }
 

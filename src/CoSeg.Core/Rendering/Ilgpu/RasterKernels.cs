@@ -530,16 +530,27 @@ internal static class RasterKernels
         for (int k = 0; k < last; k++)
         {
             int g = ids[start + k];
-            float dx = mean2d[2 * g] - pxc, dy = mean2d[2 * g + 1] - pyc;
-            float power = -0.5f * (conic[3 * g] * dx * dx + conic[3 * g + 2] * dy * dy) - conic[3 * g + 1] * dx * dy;
-            if (power > 0f) continue;
-            float alpha = XMath.Min(0.99f, opacities[g] * XMath.Exp(power));
-            if (alpha < 1f / 255f) continue;
+            float alpha = ReplayAlpha(g, pxc, pyc, mean2d, conic, opacities);
+            if (alpha == 0f) continue;
             float w = alpha * T;
             for (int c = 0; c < featureChannels; c++)
                 Atomic.Add(ref featureSums[g * featureChannels + c], w * features[pix * featureChannels + c]);
             Atomic.Add(ref weightSums[g], w);
             T *= 1f - alpha;
         }
+    }
+
+    /// <summary>
+    /// α of Gaussian <paramref name="g"/> at the pixel centre (<paramref name="pxc"/>, <paramref name="pyc"/>) as the forward
+    /// pass blends it, or 0 where the forward pass skips it (positive exponent, α &lt; 1/255): the per-pixel replays
+    /// (unprojection, picking) use it.
+    /// </summary>
+    internal static float ReplayAlpha(int g, float pxc, float pyc, ArrayView<float> mean2d, ArrayView<float> conic, ArrayView<float> opacities)
+    {
+        float dx = mean2d[2 * g] - pxc, dy = mean2d[2 * g + 1] - pyc;
+        float power = -0.5f * (conic[3 * g] * dx * dx + conic[3 * g + 2] * dy * dy) - conic[3 * g + 1] * dx * dy;
+        if (power > 0f) return 0f;
+        float alpha = XMath.Min(0.99f, opacities[g] * XMath.Exp(power));
+        return alpha < 1f / 255f ? 0f : alpha;
     }
 }

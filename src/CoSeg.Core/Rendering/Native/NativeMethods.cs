@@ -56,6 +56,10 @@ internal static unsafe partial class NativeMethods
         IntPtr means, IntPtr scales, IntPtr quats, IntPtr opacities, IntPtr pixelFeatures,
         IntPtr featureSums, IntPtr weightSums);
 
+    [LibraryImport(Lib, EntryPoint = "coseg_top_contributor")]
+    public static partial int TopContributor(IntPtr ctx, NativeCamera* cam, long n, IntPtr means, IntPtr scales, IntPtr quats,
+        IntPtr opacities, IntPtr outIndex, IntPtr outWeight);
+
     [LibraryImport(Lib, EntryPoint = "coseg_sh_forward")]
     public static partial int ShForward(int threads, long n, int k, int degree, IntPtr means, IntPtr sh,
         float* camPos, IntPtr outRgb);

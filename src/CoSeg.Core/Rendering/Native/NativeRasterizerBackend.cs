@@ -178,6 +178,32 @@ internal sealed class NativeRasterizerBackend : IRasterizerBackend
         }
     }
 
+    /// <inheritdoc />
+    public unsafe TopContributorResult TopContributor(RasterInputs inputs, Camera camera, RasterSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(inputs); ArgumentNullException.ThrowIfNull(camera); ArgumentNullException.ThrowIfNull(settings);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var n = inputs.Count;
+        ValidateGeometry(inputs, n);
+        using var scope = NewDisposeScope();
+        var means = Prep(inputs.Means, "Means"); var scales = Prep(inputs.Scales, "Scales");
+        var quats = Prep(inputs.Quats, "Quats"); var opac = Prep(inputs.Opacities, "Opacities");
+        var index = empty(new long[] { camera.Height, camera.Width }, ScalarType.Int32);
+        var weight = empty(new long[] { camera.Height, camera.Width }, ScalarType.Float32);
+        var cam = ToNative(camera, settings);
+        var ctx = RentContext();
+        try
+        {
+            var rc = NativeMethods.TopContributor(ctx, &cam, n, Ptr(means), Ptr(scales), Ptr(quats), Ptr(opac), Ptr(index), Ptr(weight));
+            NativeMethods.Check(rc, "native TopContributor");
+        }
+        finally
+        {
+            ReturnContext(ctx);
+        }
+        return new TopContributorResult(index.MoveToOuterDisposeScope(), weight.MoveToOuterDisposeScope());
+    }
+
     /// <summary>
     /// Inria-convention SH colours: max(Σ sh_k·basis_k(dir) + 0.5, 0) with dir = normalize(mean − camera centre).
     /// <paramref name="sh"/> is N×K×3; the first (degree+1)² coefficients are used. Returns N×3.

@@ -60,6 +60,22 @@ internal sealed class ReferenceRasterizer : IRasterizerBackend
         weightSums.index_add_(0, d.Order, d.Weights.sum(dim: 0).to(weightSums.dtype), 1);
     }
 
+    public TopContributorResult TopContributor(RasterInputs inputs, Camera camera, RasterSettings settings)
+    {
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        var d = Compute(inputs, camera, settings, null);
+        int h = camera.Height, w = camera.Width;
+        if (inputs.Count == 0)
+            return new TopContributorResult(torch.full(h, w, -1, dtype: ScalarType.Int32).MoveToOuterDisposeScope(),
+                                            torch.zeros(h, w, dtype: ScalarType.Float32).MoveToOuterDisposeScope());
+        // max over the depth-ordered weights returns the first maximum: the front-most Gaussian wins ties.
+        var (best, arg) = d.Weights.max(1);
+        var index = torch.where(best > 0, d.Order.index_select(0, arg), torch.full_like(arg, -1));
+        return new TopContributorResult(index.to(ScalarType.Int32).reshape(h, w).cpu().MoveToOuterDisposeScope(),
+                                        best.to(ScalarType.Float32).reshape(h, w).cpu().MoveToOuterDisposeScope());
+    }
+
     /// <summary>
     /// The dense forward. <paramref name="mean2dProbe"/> (N×2 zeros or null) is added to the projected means so
     /// autograd can report dL/dmean2d.
