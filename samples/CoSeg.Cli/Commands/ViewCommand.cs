@@ -16,7 +16,7 @@ internal sealed class ViewCommand : ICliCommand
 
     public IReadOnlyList<CliOption> Options { get; } = new[]
     {
-        new CliOption("ply", "FILE", "3DGS PLY file (with --segmented: the segmented.ply written by `coseg segment`)", Required: true, IsPath: true),
+        new CliOption("ply", "FILE", "scene file: PLY, compressed PLY, .spz or .splat (with --segmented: the segmented.ply written by `coseg segment`)", Required: true, IsPath: true),
         new CliOption("data", "DIR", "dataset whose training / test cameras the page can snap to", IsPath: true),
         new CliOption("segmented", null, "segments come from the PLY's per-Gaussian 'label' property"),
         new CliOption("port", "N", "TCP port (default 8080; 0 = any free port)"),
@@ -60,7 +60,7 @@ internal sealed class ViewCommand : ICliCommand
     private static ViewerScene Load(string ply, string? data, bool segmented, IProgress<ViewerLoadProgress> progress, CancellationToken ct)
     {
         progress.Report(new ViewerLoadProgress(0.05, $"reading {Path.GetFileName(ply)}"));
-        var scene = GaussianScene.LoadPly(ply);
+        var scene = GaussianSceneFile.Load(ply);
         try
         {
             IReadOnlyList<Camera>? cameras = null;
