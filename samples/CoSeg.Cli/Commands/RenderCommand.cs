@@ -41,8 +41,9 @@ internal sealed class RenderCommand : ICliCommand
         string outDir = args.Require("out");
         Directory.CreateDirectory(outDir);
 
-        using var scene = GaussianScene.LoadPly(args.Require("ply"));
-        if (scene.Count == 0) throw new CliUsageException("the PLY file has no Gaussians");
+        string plyPath = args.Require("ply");
+        using var scene = GaussianScene.LoadPly(plyPath);
+        GaussianSceneValidation.Require(scene, plyPath);
         (double X, double Y, double Z) centre;
         double extent;
         using (torch.no_grad())

@@ -37,7 +37,7 @@ internal static class ColmapReader
             if (!File.Exists(path))
                 throw new FileNotFoundException($"COLMAP model {model}: image '{img.Name}' not found in {folder}.", path);
             var (fileW, fileH, hasAlpha) = ImageFiles.ReadInfo(path);
-            var (w, h) = DatasetViews.Scaled(fileW, fileH, extra);
+            var (w, h) = DatasetViews.Scaled(fileW, fileH, extra, path);
             Camera camera;
             try
             {

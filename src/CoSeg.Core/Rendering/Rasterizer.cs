@@ -1,3 +1,4 @@
+using CoSeg.Common;
 using CoSeg.Gaussians;
 using CoSeg.Geometry;
 using TorchSharp;
@@ -56,6 +57,9 @@ public static class Rasterizer
         Validate(scene.Rotations, "scene.Rotations");
         Validate(scene.OpacityLogits, "scene.OpacityLogits");
         Validate(colors, "channels");
+        bool backward = torch.is_grad_enabled() && (colors.requires_grad || scene.Means.requires_grad || scene.LogScales.requires_grad
+                        || scene.Rotations.requires_grad || scene.OpacityLogits.requires_grad);
+        MemoryBudget.RequireRaster(camera.Width, camera.Height, c, scene.Count, backward, $"Rendering {scene.Count} Gaussians at {camera.Width}×{camera.Height}");
 
         var backend = RasterizerBackends.Get(options.Backend);
         using var scope = torch.NewDisposeScope();
