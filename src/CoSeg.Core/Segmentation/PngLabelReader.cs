@@ -60,7 +60,8 @@ internal static class PngLabelReader
         using (var z = new ZLibStream(idat, CompressionMode.Decompress))
         {
             int read = 0, n;
-            while (read < raw.Length && (n = z.Read(raw, read, raw.Length - read)) > 0) read += n;
+            try { while (read < raw.Length && (n = z.Read(raw, read, raw.Length - read)) > 0) read += n; }
+            catch (InvalidDataException e) { throw new InvalidDataException($"label image '{path}' has corrupt pixel data ({e.Message})", e); }
             if (read != raw.Length) throw new InvalidDataException($"label image '{path}' has truncated pixel data.");
         }
         var prev = new byte[stride]; var cur = new byte[stride];
