@@ -9,16 +9,16 @@ namespace CoSeg.Common;
 /// </summary>
 internal static class MemoryBudget
 {
-    /// <summary>Bytes one operation may plan to use; tests may lower it.</summary>
+    /// <summary>Bytes one operation may plan to use. Tests may lower it for their own async flow only (an <see cref="AsyncLocal{T}"/>).</summary>
     internal static long Limit
     {
-        get => _limitOverride ?? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
-        set => _limitOverride = value;
+        get => LimitOverride.Value ?? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        set => LimitOverride.Value = value;
     }
-    private static long? _limitOverride;
+    private static readonly AsyncLocal<long?> LimitOverride = new();
 
     /// <summary>Restores the machine's own limit after a test lowered it.</summary>
-    internal static void ResetLimit() => _limitOverride = null;
+    internal static void ResetLimit() => LimitOverride.Value = null;
 
     /// <summary>
     /// Throws <see cref="InsufficientMemoryException"/> when <paramref name="bytes"/> exceeds the limit. The message says

@@ -69,8 +69,12 @@ public static partial class Reconstructor
         if (initial.ShDegree < options.ShDegree)
             throw new ArgumentException($"The initial scene has SH degree {initial.ShDegree} but options ask for {options.ShDegree}.", nameof(initial));
         RequireTrainingMemory(initial.Count, options.ShDegree, data, "the initial scene");
-        using var session = new TrainingSession(initial, data, options);
-        return session.Run(progress, ct);
+        try
+        {
+            using var session = new TrainingSession(initial, data, options);
+            return session.Run(progress, ct);
+        }
+        catch (Exception e) when (MemoryBudget.Translate(e, $"Training {initial.Count} Gaussians") is { } oom) { throw oom; }
     }
 
     /// <summary>

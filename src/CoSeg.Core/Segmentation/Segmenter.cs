@@ -33,7 +33,11 @@ public static class Segmenter
         if (views.Count == 0) throw new ArgumentException("no training views given.", nameof(views));
         GaussianSceneValidation.Require(scene, "the scene to segment");
         RequireMemory(scene.Count, views, options);
-        return Task.Run(() => Segment(scene, views, labels, features, options, progress, ct), ct);
+        return Task.Run(() =>
+        {
+            try { return Segment(scene, views, labels, features, options, progress, ct); }
+            catch (Exception e) when (MemoryBudget.Translate(e, $"Segmenting {scene.Count} Gaussians into {options.Classes} classes") is { } oom) { throw oom; }
+        }, ct);
     }
 
     /// <summary>

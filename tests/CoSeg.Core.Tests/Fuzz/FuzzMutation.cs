@@ -93,6 +93,31 @@ internal static class FuzzMutations
             return c;
         });
 
+    /// <summary>PNG chunk CRC-32 (ISO 3309) of a chunk's type and data.</summary>
+    public static uint Crc32(ReadOnlySpan<byte> data)
+    {
+        uint c = 0xFFFFFFFF;
+        foreach (byte x in data)
+        {
+            c ^= x;
+            for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320 ^ (c >> 1) : c >> 1;
+        }
+        return ~c;
+    }
+
+    /// <summary>Writes a PNG IHDR width and height and fixes the chunk's CRC, so decoders get past the checksum.</summary>
+    public static FuzzMutation PngSize(string name, Func<Random, (uint W, uint H)> size)
+        => new(name, (b, r) =>
+        {
+            if (b.Length < 33) return b;
+            var c = (byte[])b.Clone();
+            var (w, h) = size(r);
+            BinaryPrimitives.WriteUInt32BigEndian(c.AsSpan(16), w);
+            BinaryPrimitives.WriteUInt32BigEndian(c.AsSpan(20), h);
+            BinaryPrimitives.WriteUInt32BigEndian(c.AsSpan(29), Crc32(c.AsSpan(12, 17)));
+            return c;
+        });
+
     /// <summary>A value from the list of extremes (0, 2^31, 2^61, 2^63, NaN bits, …).</summary>
     public static ulong Extreme(Random r) => Extremes[r.Next(Extremes.Length)];
 

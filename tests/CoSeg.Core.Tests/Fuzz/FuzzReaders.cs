@@ -260,6 +260,10 @@ internal static class FuzzReaders
         At("png-width", 16, r => r.Next(3) switch { 0 => 60000, 1 => 0x7FFF_FFFF, _ => FuzzMutations.Extreme(r) }, width: 4, bigEndian: true),
         At("png-height", 20, r => r.Next(3) switch { 0 => 60000, 1 => 0x8000_0000, _ => FuzzMutations.Extreme(r) }, width: 4, bigEndian: true),
         At("png-ihdr-length", 8, r => r.Next(2) == 0 ? 8 : FuzzMutations.Extreme(r), width: 4, bigEndian: true),
+        PngSize("png-size-valid-crc", r => r.Next(4) switch
+        {
+            0 => (60000, 60000), 1 => (16000, 16000), 2 => ((uint)r.Next(1, 5000), (uint)r.Next(1, 5000)), _ => (0x7FFF_FFFF, 1),
+        }),
         new FuzzMutation("png-ihdr-fields", (b, r) => { var c = (byte[])b.Clone(); if (c.Length > 28) c[24 + r.Next(5)] = (byte)r.Next(256); return c; }),
         new FuzzMutation("png-truncate-idat", (b, r) => b[..Math.Max(33, b.Length - 12 - r.Next(Math.Max(1, b.Length - 45)))]),
     };
