@@ -10,7 +10,8 @@ public static class ImageFiles
 {
     /// <summary>Reads only the header of an image file: its size and whether it has an alpha channel.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is not a decodable image.</exception>
+    /// <exception cref="InvalidDataException">The file is empty, not a regular file or not a decodable image, or its header
+    /// claims a size beyond the limits (65535 per side, 2²⁸ pixels) or more pixels than its bytes can hold.</exception>
     public static (int Width, int Height, bool HasAlpha) ReadInfo(string path)
     {
         using var codec = OpenCodec(path, out _);
@@ -36,6 +37,8 @@ public static class ImageFiles
     /// H×W when the file has an alpha channel. When a target size is given and differs from the file's, the image is
     /// resampled with an exact area (box) filter on premultiplied colour, which is the anti-aliased downscale.
     /// </summary>
+    /// <exception cref="InvalidDataException">As for <see cref="ReadInfo"/>, or the image is truncated or corrupt (it is
+    /// refused, never partially decoded).</exception>
     public static SceneImage Load(string path, ReadOnlySpan<float> background, int? width = null, int? height = null)
     {
         if (background.Length != 3) throw new ArgumentException($"Background must have 3 values (RGB), got {background.Length}.", nameof(background));

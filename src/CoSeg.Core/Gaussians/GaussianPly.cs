@@ -25,8 +25,10 @@ public static class GaussianPly
     private static readonly string[] Rots = { "rot_0", "rot_1", "rot_2", "rot_3" };
 
     /// <summary>Loads a scene. Errors name the file and the problem.</summary>
-    /// <exception cref="InvalidDataException">Truncated file, vertex count larger than the data, a missing required
-    /// property, NaN/Inf values (with counts per property) or a malformed header.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist, or the path is a directory.</exception>
+    /// <exception cref="InvalidDataException">An empty file or not a regular file (named pipe, device), truncated data, a
+    /// vertex count that disagrees with the body (checked before allocating), a missing required property, NaN/Inf values
+    /// (with counts per property) or a malformed header.</exception>
     /// <exception cref="NotSupportedException">Big-endian files, list properties, or non-empty non-vertex elements.</exception>
     public static GaussianScene Load(string path)
     {
