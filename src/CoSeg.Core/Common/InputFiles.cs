@@ -46,8 +46,8 @@ internal static class InputFiles
         return fs;
     }
 
-    /// <summary>Reads a whole checked regular file, refusing files longer than <paramref name="maxBytes"/>.</summary>
-    public static byte[] ReadAllBytes(string path, string what, long maxBytes = int.MaxValue)
+    /// <summary>Reads a whole checked regular file, refusing files longer than <paramref name="maxBytes"/> (default: the largest byte array, <see cref="Array.MaxLength"/>).</summary>
+    public static byte[] ReadAllBytes(string path, string what, long maxBytes = 0x7FFFFFC7)
     {
         long length = CheckRegular(path, what);
         if (length > maxBytes)

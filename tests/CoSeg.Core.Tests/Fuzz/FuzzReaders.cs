@@ -209,7 +209,7 @@ internal static class FuzzReaders
         }
         sb.Append("]}");
         string path = Path.Combine(dir, "transforms_train.json");
-        File.WriteAllText(path, sb.ToString().Replace("[[1,0,0,", "[[1,0,0,", StringComparison.Ordinal));
+        File.WriteAllText(path, sb.ToString());
         return path;
     }
 
