@@ -30,7 +30,7 @@ internal sealed class BenchSegCommand : ICliCommand
         string noiseName = args.GetChoice("noise", "default", "none", "low", "default", "high");
         int seed = args.GetInt("seed", 0);
         int iterations = args.GetInt("iterations", 1500);
-        if (iterations < 0) throw new CliUsageException("--iterations must be ≥ 0");
+        if (iterations < 1) throw new CliUsageException("--iterations must be ≥ 1 (0 would score an untrained field)");
         var noise = LabelNoiseOptions.FromName(noiseName) with { PermuteIds = args.Has("instance") };
         string which = args.GetChoice("method", "both", "coseg", "per-gaussian", "both");
         using var scene = SyntheticSegmentationScene.Create(new SyntheticSceneOptions

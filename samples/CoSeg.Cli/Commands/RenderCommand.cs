@@ -39,8 +39,9 @@ internal sealed class RenderCommand : ICliCommand
         var up = ParseVector(args.Get("up") ?? "0,-1,0");
         string outDir = args.Require("out");
 
-        using var scene = GaussianSceneFile.Load(args.Require("ply"));
-        if (scene.Count == 0) throw new InvalidDataException($"--ply {args.Require("ply")} has no Gaussians");
+        string plyPath = args.Require("ply");
+        using var scene = GaussianSceneFile.Load(plyPath);
+        GaussianSceneValidation.Require(scene, plyPath);
         var bg = args.Has("white") ? new[] { 1f, 1f, 1f } : null;
         var options = new RenderOptions { Backend = backend, Settings = new RasterSettings { Background = bg } };
         var cameras = LookAtCamera.OrbitScene(scene, views, width, height, up, distance);

@@ -39,7 +39,7 @@ internal sealed class SegmentCommand : ICliCommand
         var method = args.GetChoice("method", "coseg", "coseg", "per-gaussian") == "coseg" ? SegmentationMethod.CoSeg : SegmentationMethod.PerGaussian;
         int classes = args.GetInt("classes", 16), iterations = args.GetInt("iterations", 1500), downscale = args.GetInt("downscale", 1);
         if (classes < 2) throw new CliUsageException("--classes must be ≥ 2");
-        if (iterations < 0) throw new CliUsageException("--iterations must be ≥ 0");
+        if (iterations < 1) throw new CliUsageException("--iterations must be ≥ 1 (0 would score an untrained field)");
         if (downscale < 1) throw new CliUsageException("--downscale must be ≥ 1");
         int voidAs = args.GetInt("void-as", 0);
         if (voidAs < 0 || voidAs >= classes) throw new CliUsageException($"--void-as must be in 0..{classes - 1} (the class ids), got {voidAs}");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using CoSeg.Common;
 
 namespace CoSeg.Data;
 
@@ -59,12 +60,17 @@ internal sealed class ColmapModel
         try
         {
             ulong n = r.ReadUInt64();
+            // Each camera record holds at least id, model, width, height and three parameters: 48 bytes.
+            if (n > (ulong)(Remaining(r) / 48)) throw new InvalidDataException($"{path}: the file declares {n} cameras but has room for at most {Remaining(r) / 48}; it is truncated or corrupt.");
             for (ulong i = 0; i < n; i++)
             {
                 int id = r.ReadInt32();
                 int modelId = r.ReadInt32();
                 string name = ModelName(modelId, path, id);
-                int w = checked((int)r.ReadUInt64()), h = checked((int)r.ReadUInt64());
+                ulong w64 = r.ReadUInt64(), h64 = r.ReadUInt64();
+                if (w64 < 1 || h64 < 1 || w64 > InputLimits.MaxImageSide || h64 > InputLimits.MaxImageSide)
+                    throw new InvalidDataException($"{path}: camera {id} has image size {w64}×{h64} (each side must be 1–{InputLimits.MaxImageSide}).");
+                int w = (int)w64, h = (int)h64;
                 var p = new double[Models[modelId].Params];
                 for (int k = 0; k < p.Length; k++) p[k] = r.ReadDouble();
                 cameras[id] = new ColmapCamera(id, name, w, h, p);
@@ -75,6 +81,7 @@ internal sealed class ColmapModel
 
     internal static void ReadCamerasText(string path, Dictionary<int, ColmapCamera> cameras)
     {
+        InputFiles.CheckRegular(path, "COLMAP file");
         int lineNo = 0;
         foreach (var raw in File.ReadLines(path))
         {
@@ -89,7 +96,7 @@ internal sealed class ColmapModel
             int np = Models[modelId].Params;
             if (f.Length != 4 + np) throw new InvalidDataException($"{path}:{lineNo}: camera model {f[1]} needs {np} parameters, got {f.Length - 4}.");
             var p = f.Skip(4).Select(s => ParseDouble(s, path, lineNo)).ToArray();
-            cameras[id] = new ColmapCamera(id, f[1], ParseInt(f[2], path, lineNo), ParseInt(f[3], path, lineNo), p);
+            cameras[id] = new ColmapCamera(id, f[1], ParseSide(f[2], path, lineNo, "width"), ParseSide(f[3], path, lineNo, "height"), p);
         }
     }
 
@@ -99,6 +106,8 @@ internal sealed class ColmapModel
         try
         {
             ulong n = r.ReadUInt64();
+            // Each image record holds at least id, pose, camera id, a one-byte name and a point count: 73 bytes.
+            if (n > (ulong)(Remaining(r) / 73)) throw new InvalidDataException($"{path}: the file declares {n} images but has room for at most {Remaining(r) / 73}; it is truncated or corrupt.");
             for (ulong i = 0; i < n; i++)
             {
                 int id = r.ReadInt32();
@@ -108,8 +117,9 @@ internal sealed class ColmapModel
                 var name = new StringBuilder();
                 for (byte b; (b = r.ReadByte()) != 0;) name.Append((char)b);
                 ulong np = r.ReadUInt64();
-                r.BaseStream.Seek(checked((long)np * 24), SeekOrigin.Current); // x, y (double) + point3D id (int64)
-                if (r.BaseStream.Position > r.BaseStream.Length) throw new EndOfStreamException();
+                if (np > (ulong)(Remaining(r) / 24))
+                    throw new InvalidDataException($"{path}: image {id} declares {np} 2-D points but only {Remaining(r)} bytes remain (24 per point); the file is truncated or corrupt.");
+                r.BaseStream.Seek((long)np * 24, SeekOrigin.Current); // x, y (double) + point3D id (int64)
                 images.Add(new ColmapImage(id, qw, qx, qy, qz, tx, ty, tz, cam, Encoding.UTF8.GetString(Encoding.Latin1.GetBytes(name.ToString()))));
             }
         }
@@ -118,6 +128,7 @@ internal sealed class ColmapModel
 
     internal static void ReadImagesText(string path, List<ColmapImage> images)
     {
+        InputFiles.CheckRegular(path, "COLMAP file");
         var lines = File.ReadAllLines(path);
         for (int i = 0; i < lines.Length; i++)
         {
@@ -148,8 +159,9 @@ internal sealed class ColmapModel
                 rgb[i * 3] = r.ReadByte() / 255f; rgb[i * 3 + 1] = r.ReadByte() / 255f; rgb[i * 3 + 2] = r.ReadByte() / 255f;
                 r.ReadDouble(); // reprojection error
                 ulong track = r.ReadUInt64();
-                r.BaseStream.Seek(checked((long)track * 8), SeekOrigin.Current);
-                if (r.BaseStream.Position > r.BaseStream.Length) throw new EndOfStreamException();
+                if (track > (ulong)(Remaining(r) / 8))
+                    throw new InvalidDataException($"{path}: point {i} declares a track of {track} entries but only {Remaining(r)} bytes remain (8 per entry); the file is truncated or corrupt.");
+                r.BaseStream.Seek((long)track * 8, SeekOrigin.Current);
             }
             return (xyz, rgb);
         }
@@ -159,6 +171,7 @@ internal sealed class ColmapModel
     internal static (float[] Xyz, float[] Rgb) ReadPointsText(string path)
     {
         var xyz = new List<float>(); var rgb = new List<float>();
+        if (InputFiles.CheckRegularMaybeEmpty(path, "COLMAP file") == 0) return (xyz.ToArray(), rgb.ToArray());
         int lineNo = 0;
         foreach (var raw in File.ReadLines(path))
         {
@@ -173,7 +186,16 @@ internal sealed class ColmapModel
         return (xyz.ToArray(), rgb.ToArray());
     }
 
-    private static BinaryReader OpenBinary(string path) => new(new BufferedStream(File.OpenRead(path), 1 << 16));
+    private static BinaryReader OpenBinary(string path) => new(InputFiles.OpenRead(path, "COLMAP file"));
+
+    private static long Remaining(BinaryReader r) => Math.Max(0, r.BaseStream.Length - r.BaseStream.Position);
+
+    private static int ParseSide(string s, string path, int line, string what)
+    {
+        int v = ParseInt(s, path, line);
+        return v >= 1 && v <= InputLimits.MaxImageSide ? v
+            : throw new InvalidDataException($"{path}:{line}: camera {what} {v} is outside 1–{InputLimits.MaxImageSide}.");
+    }
 
     private static int ParseInt(string s, string path, int line)
         => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v

@@ -44,7 +44,7 @@ internal static class ColmapReader
             string path = Path.Combine(folder, img.Name);
             if (!File.Exists(path)) continue; // listed in SkippedImages
             var (fileW, fileH, hasAlpha) = ImageFiles.ReadInfo(path);
-            var (w, h) = DatasetViews.Scaled(fileW, fileH, extra);
+            var (w, h) = DatasetViews.Scaled(fileW, fileH, extra, path);
             Camera camera;
             try
             {

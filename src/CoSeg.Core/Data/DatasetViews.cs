@@ -61,9 +61,26 @@ internal static class DatasetViews
         return (train, test);
     }
 
-    /// <summary>Target size for a file of size (w, h) downscaled by a factor (rounded as <see cref="Camera.Downscaled"/>).</summary>
-    public static (int W, int H) Scaled(int w, int h, int factor)
-        => factor <= 1 ? (w, h) : (Math.Max(1, (int)Math.Round(w / (double)factor)), Math.Max(1, (int)Math.Round(h / (double)factor)));
+    /// <summary>Smallest accepted loaded view, in pixels per side (a 1×1 "image" cannot be trained or scored).</summary>
+    public const int MinViewSide = 2;
+
+    /// <summary>
+    /// Target size for <paramref name="file"/> of size (w, h) downscaled by a factor (rounded as <see cref="Camera.Downscaled"/>).
+    /// Refuses images, or downscale factors, that leave fewer than <see cref="MinViewSide"/> pixels on a side.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The image file itself is smaller than <see cref="MinViewSide"/> on a side.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The downscale factor leaves fewer than <see cref="MinViewSide"/> pixels on a side.</exception>
+    public static (int W, int H) Scaled(int w, int h, int factor, string file)
+    {
+        if (w < MinViewSide || h < MinViewSide)
+            throw new InvalidDataException($"Image file {file}: {w}×{h} pixels is too small to use (at least {MinViewSide}×{MinViewSide}).");
+        if (factor <= 1) return (w, h);
+        int sw = (int)Math.Round(w / (double)factor), sh = (int)Math.Round(h / (double)factor);
+        if (sw < MinViewSide || sh < MinViewSide)
+            throw new ArgumentOutOfRangeException("Downscale",
+                $"DatasetLoadOptions.Downscale = {factor} would shrink {file} ({w}×{h}) to {Math.Max(0, sw)}×{Math.Max(0, sh)} pixels (at least {MinViewSide}×{MinViewSide} are needed); use a factor of at most {Math.Min(w, h) / MinViewSide}.");
+        return (sw, sh);
+    }
 }
 
 /// <summary>

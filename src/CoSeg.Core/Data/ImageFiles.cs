@@ -10,13 +10,26 @@ public static class ImageFiles
 {
     /// <summary>Reads only the header of an image file: its size and whether it has an alpha channel.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is not a decodable image.</exception>
+    /// <exception cref="InvalidDataException">The file is empty, not a regular file or not a decodable image, or its header
+    /// claims a size beyond the limits (65535 per side, 2²⁸ pixels) or more pixels than its bytes can hold.</exception>
     public static (int Width, int Height, bool HasAlpha) ReadInfo(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"Image file not found: {path}", path);
-        using var codec = SKCodec.Create(path) ?? throw new InvalidDataException($"Image file {path}: not a decodable image (PNG/JPEG/WebP/BMP expected).");
+        using var codec = OpenCodec(path, out _);
         var info = codec.Info;
         return (info.Width, info.Height, info.AlphaType != SKAlphaType.Opaque);
+    }
+
+    /// <summary>
+    /// Opens a decoder after checking that the path is a non-empty regular file, and checks the header's size against
+    /// <see cref="InputLimits"/> and against the bytes present, before any pixel buffer is allocated.
+    /// </summary>
+    private static SKCodec OpenCodec(string path, out long fileBytes)
+    {
+        fileBytes = InputFiles.CheckRegular(path, "Image file");
+        var codec = SKCodec.Create(path) ?? throw new InvalidDataException($"Image file {path}: not a decodable image (PNG/JPEG/WebP/BMP expected).");
+        try { InputLimits.CheckImageSize(codec.Info.Width, codec.Info.Height, fileBytes, $"Image file {path}"); }
+        catch { codec.Dispose(); throw; }
+        return codec;
     }
 
     /// <summary>
@@ -24,18 +37,25 @@ public static class ImageFiles
     /// H×W when the file has an alpha channel. When a target size is given and differs from the file's, the image is
     /// resampled with an exact area (box) filter on premultiplied colour, which is the anti-aliased downscale.
     /// </summary>
+    /// <exception cref="InvalidDataException">As for <see cref="ReadInfo"/>, or the image is truncated or corrupt (it is
+    /// refused, never partially decoded).</exception>
     public static SceneImage Load(string path, ReadOnlySpan<float> background, int? width = null, int? height = null)
     {
         if (background.Length != 3) throw new ArgumentException($"Background must have 3 values (RGB), got {background.Length}.", nameof(background));
-        if (!File.Exists(path)) throw new FileNotFoundException($"Image file not found: {path}", path);
-        using var codec = SKCodec.Create(path) ?? throw new InvalidDataException($"Image file {path}: not a decodable image (PNG/JPEG/WebP/BMP expected).");
+        using var codec = OpenCodec(path, out _);
         int w = codec.Info.Width, h = codec.Info.Height;
         bool hasAlpha = codec.Info.AlphaType != SKAlphaType.Opaque;
-        var info = new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        using var bitmap = SKBitmap.Decode(codec, info) ?? throw new InvalidDataException($"Image file {path}: decoding failed (corrupt or truncated image?).");
-        var bytes = bitmap.GetPixelSpan();
         int tw = width ?? w, th = height ?? h;
         if (tw <= 0 || th <= 0) throw new ArgumentOutOfRangeException(nameof(width), $"Target size must be positive, got {tw}×{th}.");
+        if (tw > InputLimits.MaxImageSide || th > InputLimits.MaxImageSide || (long)tw * th > InputLimits.MaxImagePixels)
+            throw new ArgumentOutOfRangeException(nameof(width), $"Target size {tw}×{th} for {path} exceeds the image limit ({InputLimits.MaxImageSide} per side, {InputLimits.MaxImagePixels} pixels).");
+        var info = new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        using var bitmap = new SKBitmap(info);
+        // A truncated file decodes partially (IncompleteInput, the rest left blank): refuse it instead of using it.
+        var result = codec.GetPixels(info, bitmap.GetPixels());
+        if (result != SKCodecResult.Success)
+            throw new InvalidDataException($"Image file {path}: decoding failed ({result}); the image is truncated or corrupt.");
+        var bytes = bitmap.GetPixelSpan();
 
         if (tw == w && th == h) return CompositeDirect(bytes, w, h, hasAlpha, background);
 

@@ -24,7 +24,7 @@ internal static class LlffReader
         var (fileW, fileH, hasAlpha) = ImageFiles.ReadInfo(files[0]);
         // Resample only when the chosen folder is finer than requested.
         int extra = options.Downscale % factor == 0 ? options.Downscale / factor : 1;
-        var (w, h) = DatasetViews.Scaled(fileW, fileH, extra);
+        var (w, h) = DatasetViews.Scaled(fileW, fileH, extra, files[0]);
         var views = new List<SceneView>();
         for (int i = 0; i < rows; i++)
         {

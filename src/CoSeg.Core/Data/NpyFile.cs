@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.RegularExpressions;
+using CoSeg.Common;
 
 namespace CoSeg.Data;
 
@@ -16,8 +17,8 @@ public static partial class NpyFile
     /// <exception cref="InvalidDataException">Not a .npy file, unsupported dtype or order, or truncated data (the message names the file).</exception>
     public static (long[] Shape, double[] Data) Read(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"NumPy file not found: {path}", path);
-        var bytes = File.ReadAllBytes(path);
+        // A double[] holds at most Array.MaxLength values: larger files cannot be returned, so refuse them unread.
+        var bytes = InputFiles.ReadAllBytes(path, "NumPy file", maxBytes: Array.MaxLength);
         if (bytes.Length < 10 || !bytes.AsSpan(0, 6).SequenceEqual(Magic))
             throw new InvalidDataException($"{path}: not a NumPy .npy file (bad magic).");
         int major = bytes[6];
@@ -26,7 +27,9 @@ public static partial class NpyFile
         else if (major is 2 or 3)
         {
             if (bytes.Length < 12) throw new InvalidDataException($"{path}: truncated .npy header.");
-            headerLen = checked((int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8))); headerStart = 12;
+            uint len32 = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8));
+            if (len32 > bytes.Length) throw new InvalidDataException($"{path}: truncated .npy header (it declares {len32} header bytes, the file has {bytes.Length}).");
+            headerLen = (int)len32; headerStart = 12;
         }
         else throw new InvalidDataException($"{path}: unsupported .npy format version {major}.");
         if (headerStart + headerLen > bytes.Length) throw new InvalidDataException($"{path}: truncated .npy header.");
@@ -47,13 +50,23 @@ public static partial class NpyFile
             _ => throw new InvalidDataException($"{path}: unsupported dtype '{dtype}' (only little-endian float64 '<f8' and float32 '<f4' are supported)."),
         };
         var shape = shapeM.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(s => long.TryParse(s, out long v) && v >= 0 ? v : throw new InvalidDataException($"{path}: bad shape entry '{s}' in header."))
+            .Select(s => long.TryParse(s, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long v) ? v
+                         : throw new InvalidDataException($"{path}: bad shape entry '{s}' in header (expected a non-negative integer)."))
             .ToArray();
+        // The product of the shape is checked against the data present, without overflowing: any factor larger than the
+        // remaining bytes makes the file too short (unless another factor is 0).
+        long dataStart = headerStart + headerLen, dataBytes = bytes.Length - dataStart;
         long count = 1;
-        foreach (var d in shape) count = checked(count * d);
-        long dataStart = headerStart + headerLen;
-        if (dataStart + count * itemSize > bytes.Length)
-            throw new InvalidDataException($"{path}: truncated data: shape ({string.Join(", ", shape)}) needs {count * itemSize} bytes, file has {bytes.Length - dataStart}.");
+        bool empty = shape.Any(d => d == 0);
+        foreach (var d in shape)
+        {
+            if (empty) { count = 0; break; }
+            if (d > dataBytes / itemSize / Math.Max(1, count))
+                throw new InvalidDataException($"{path}: truncated data: shape ({string.Join(", ", shape)}) needs more than the {dataBytes} data bytes the file has.");
+            count *= d;
+        }
+        if (count * itemSize > dataBytes)
+            throw new InvalidDataException($"{path}: truncated data: shape ({string.Join(", ", shape)}) needs {count * itemSize} bytes, file has {dataBytes}.");
         var data = new double[count];
         var span = bytes.AsSpan((int)dataStart);
         for (long i = 0; i < count; i++)

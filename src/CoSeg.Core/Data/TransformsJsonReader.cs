@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CoSeg.Common;
 using CoSeg.Geometry;
 
 namespace CoSeg.Data;
@@ -24,7 +25,7 @@ internal static class TransformsJsonReader
     public static List<SceneView> ReadSplit(string jsonPath, DatasetLoadOptions options, float[] background, ReadReport report,
                                             UndistorterCache cache, CancellationToken ct = default)
     {
-        if (!File.Exists(jsonPath)) throw new FileNotFoundException($"Transforms file not found: {jsonPath}", jsonPath);
+        InputFiles.CheckRegular(jsonPath, "Transforms file");
         JsonDocument doc;
         try { doc = JsonDocument.Parse(File.ReadAllText(jsonPath), new JsonDocumentOptions { AllowTrailingCommas = true }); }
         catch (JsonException e) { throw new InvalidDataException($"{jsonPath}: invalid JSON: {e.Message}", e); }
@@ -55,7 +56,7 @@ internal static class TransformsJsonReader
                 if (!frame.TryGetProperty("file_path", out var fp) || fp.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(fp.GetString()))
                     throw new InvalidDataException($"{where}: missing 'file_path'.");
                 string rel = fp.GetString()!;
-                string path = Path.GetFullPath(Path.Combine(dir, rel));
+                string path = ResolveInside(dir, rel, where, "file_path");
                 if (!File.Exists(path) && File.Exists(path + ".png")) path += ".png";
                 if (File.Exists(path)) paths[i] = path;
                 else missing.Add(rel);
@@ -95,13 +96,16 @@ internal static class TransformsJsonReader
         var (fileW, fileH, hasAlpha) = ImageFiles.ReadInfo(path);
         double w = Number(frame, root, "w", where) ?? fileW;
         double h = Number(frame, root, "h", where) ?? fileH;
-        if (!(w > 0) || !(h > 0)) throw new InvalidDataException($"{where}: invalid image size w={w}, h={h}.");
+        if (!(w >= 1 && w <= InputLimits.MaxImageSide) || !(h >= 1 && h <= InputLimits.MaxImageSide))
+            throw new InvalidDataException($"{where}: invalid image size w={w}, h={h} (each must be 1–{InputLimits.MaxImageSide}).");
         double? angleX = Number(frame, root, "camera_angle_x", where), angleY = Number(frame, root, "camera_angle_y", where);
         double? flx = Number(frame, root, "fl_x", where), fly = Number(frame, root, "fl_y", where);
-        double fx = flx ?? (angleX is double ax ? PoseConversions.FocalFromFieldOfView(ax, (int)w)
-                          : angleY is double ay0 ? PoseConversions.FocalFromFieldOfView(ay0, (int)h)
+        double fx = flx ?? (angleX is double ax ? Focal(ax, w, "camera_angle_x", where)
+                          : angleY is double ay0 ? Focal(ay0, h, "camera_angle_y", where)
                           : throw new InvalidDataException($"{where}: no focal length (need 'fl_x' or 'camera_angle_x')."));
-        double fy = fly ?? (angleY is double ay ? PoseConversions.FocalFromFieldOfView(ay, (int)h) : fx);
+        double fy = fly ?? (angleY is double ay ? Focal(ay, h, "camera_angle_y", where) : fx);
+        CheckFocal(fx, w, h, flx is null ? "the focal length from the field of view" : "fl_x", where);
+        CheckFocal(fy, w, h, fly is null ? "the vertical focal length" : "fl_y", where);
         double cx = Number(frame, root, "cx", where) ?? w / 2, cy = Number(frame, root, "cy", where) ?? h / 2;
 
         string name = Path.GetFileNameWithoutExtension(path);
@@ -109,17 +113,50 @@ internal static class TransformsJsonReader
         try { camera = PoseConversions.FromOpenGlCameraToWorld(matrix, (int)w, (int)h, fx, fy, cx, cy, name); }
         catch (ArgumentException e) { throw new InvalidDataException($"{where}: {e.Message}", e); }
         // Intrinsics in the json refer to (w, h); the file may differ (pre-resized images) and we may downscale further.
-        var (tw, th) = DatasetViews.Scaled(fileW, fileH, downscale);
+        var (tw, th) = DatasetViews.Scaled(fileW, fileH, downscale, path);
         if (camera.Width != tw || camera.Height != th) camera = camera.Resized(tw, th);
 
         string? maskPath = null;
         if (frame.TryGetProperty("mask_path", out var mp) && mp.ValueKind == JsonValueKind.String && !string.IsNullOrEmpty(mp.GetString()))
         {
-            maskPath = Path.GetFullPath(Path.Combine(dir, mp.GetString()!));
+            maskPath = ResolveInside(dir, mp.GetString()!, where, "mask_path");
             if (!File.Exists(maskPath)) throw new FileNotFoundException($"{where}: mask '{mp.GetString()}' not found ({maskPath}).", maskPath);
         }
         return DatasetViews.FromFile(camera, path, hasAlpha, background, distortion, model, maskPath, cache);
     }
+
+    /// <summary>
+    /// <paramref name="rel"/> resolved against the dataset folder. Files must live inside it: '../' escapes and absolute
+    /// paths are refused, not followed.
+    /// </summary>
+    private static string ResolveInside(string dir, string rel, string where, string key)
+    {
+        string path = Path.GetFullPath(Path.Combine(dir, rel));
+        string inside = Path.EndsInDirectorySeparator(dir) ? dir : dir + Path.DirectorySeparatorChar;
+        if (Path.IsPathRooted(rel) || !path.StartsWith(inside, StringComparison.Ordinal))
+            throw new InvalidDataException($"{where}: {key} '{rel}' points outside the dataset folder {dir}; paths must be relative and stay inside it.");
+        return path;
+    }
+
+    /// <summary>Smallest accepted field of view, radians (0.057°); a smaller one is a corrupt value, not a lens.</summary>
+    internal const double MinFieldOfView = 1e-3;
+
+    private static double Focal(double angle, double size, string key, string where)
+    {
+        if (!(angle >= MinFieldOfView && angle < Math.PI))
+            throw new InvalidDataException($"{where}: '{key}' = {angle} is not a field of view in [{MinFieldOfView}, π) radians.");
+        return PoseConversions.FocalFromFieldOfView(angle, (int)size);
+    }
+
+    // A focal length beyond size / (2·tan(MinFieldOfView / 2)) ≈ 1000 × the image size means a field of view under
+    // MinFieldOfView: refused like the angle itself.
+    private static void CheckFocal(double f, double w, double h, string what, string where)
+    {
+        double max = 0.5 * Math.Max(w, h) / Math.Tan(0.5 * MinFieldOfView);
+        if (!(f > 0 && f <= max))
+            throw new InvalidDataException($"{where}: {what} = {f} pixels is not plausible for a {w}×{h} image (it must be in (0, {max:0}]).");
+    }
+
 
     /// <summary>The frame's camera model and lens (frame keys win over top-level keys); null lens for pinhole.</summary>
     internal static (string Model, LensDistortion? Lens) ReadDistortion(JsonElement frame, JsonElement root, string where)
@@ -164,9 +201,9 @@ internal static class TransformsJsonReader
             int j = 0;
             foreach (var v in rows[i].EnumerateArray())
             {
-                if (v.ValueKind != JsonValueKind.Number || !double.IsFinite(v.GetDouble()))
+                if (v.ValueKind != JsonValueKind.Number || !v.TryGetDouble(out double d) || !double.IsFinite(d))
                     throw new InvalidDataException($"{where}: '{key}' has a non-numeric or non-finite entry.");
-                m[i * 4 + j++] = v.GetDouble();
+                m[i * 4 + j++] = d;
             }
         }
         if (rows.Count == 3) m[15] = 1;
@@ -178,7 +215,8 @@ internal static class TransformsJsonReader
         JsonElement v;
         if (!frame.TryGetProperty(key, out v) && !root.TryGetProperty(key, out v)) return null;
         if (v.ValueKind == JsonValueKind.Null) return null;
-        if (v.ValueKind != JsonValueKind.Number) throw new InvalidDataException($"{where}: '{key}' must be a number.");
-        return v.GetDouble();
+        if (v.ValueKind != JsonValueKind.Number || !v.TryGetDouble(out double d) || !double.IsFinite(d))
+            throw new InvalidDataException($"{where}: '{key}' must be a finite number.");
+        return d;
     }
 }

@@ -41,6 +41,7 @@ public static class ImageMetricsEvaluator
         ArgumentNullException.ThrowIfNull(scene);
         ArgumentNullException.ThrowIfNull(views);
         if (views.Count == 0) throw new ArgumentException("No views to evaluate.", nameof(views));
+        GaussianSceneValidation.Require(scene, "the scene to evaluate");
         var results = new List<ViewImageMetrics>(views.Count);
         for (int i = 0; i < views.Count; i++)
         {

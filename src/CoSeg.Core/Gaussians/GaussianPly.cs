@@ -25,14 +25,15 @@ public static class GaussianPly
     private static readonly string[] Rots = { "rot_0", "rot_1", "rot_2", "rot_3" };
 
     /// <summary>Loads a scene. Errors name the file and the problem.</summary>
-    /// <exception cref="InvalidDataException">Truncated file, vertex count larger than the data, a missing required
-    /// property, NaN/Inf values (with counts per property) or a malformed header.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist, or the path is a directory.</exception>
+    /// <exception cref="InvalidDataException">An empty file or not a regular file (named pipe, device), truncated data, a
+    /// vertex count that disagrees with the body (checked before allocating), a missing required property, NaN/Inf values
+    /// (with counts per property) or a malformed header.</exception>
     /// <exception cref="NotSupportedException">Big-endian files, list properties, or non-empty non-vertex elements.</exception>
     public static GaussianScene Load(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        if (!File.Exists(path)) throw new FileNotFoundException($"PLY file not found: {path}", path);
-        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        using var fs = InputFiles.OpenRead(path, "PLY file");
         return Read(fs, path);
     }
 
@@ -69,7 +70,8 @@ public static class GaussianPly
         try { GaussianScene.DegreeFromCoefficientCount(k); }
         catch (ArgumentException) { throw new InvalidDataException($"{path}: {restCount} f_rest properties do not match any SH degree ((degree+1)²−1 per channel)."); }
 
-        if (n > int.MaxValue / Math.Max(1, p)) throw new NotSupportedException($"{path}: {n} vertices × {p} properties is too large to load.");
+        CheckBodySize(fs, path, header);
+        if (n > Array.MaxLength / Math.Max(1, p)) throw new NotSupportedException($"{path}: {n} vertices × {p} properties is too large to load.");
         var values = new float[n * p];
         if (header.Format == "ascii") ReadAscii(fs, path, header, values);
         else ReadBinary(fs, path, header, values);
@@ -107,13 +109,32 @@ public static class GaussianPly
         return false;
     }
 
+    /// <summary>
+    /// Checks the declared vertex count against the bytes after the header before anything is allocated: a binary body
+    /// must hold exactly N rows (a shorter one is truncated; one with room for more whole rows means the count lies);
+    /// an ASCII body needs at least two bytes per value.
+    /// </summary>
+    private static void CheckBodySize(Stream fs, string path, PlyHeader header)
+    {
+        long n = header.VertexCount, available = fs.Length - fs.Position;
+        int stride = header.Stride, p = header.Properties.Count;
+        if (header.Format == "ascii")
+        {
+            if (n > available / Math.Max(1, 2 * p))
+                throw new InvalidDataException($"{path}: truncated PLY: the header declares {n} vertices of {p} ASCII values but only {available} bytes follow the header.");
+            return;
+        }
+        if (n > available / Math.Max(1, stride))
+            throw new InvalidDataException($"{path}: truncated PLY: the header declares {n} vertices ({stride} bytes each) but only {available} bytes of vertex data follow (room for {available / Math.Max(1, stride)} complete vertices).");
+        long extra = available - n * stride;
+        if (extra >= stride && stride > 0)
+            throw new InvalidDataException($"{path}: the header declares {n} vertices but the body holds {extra} more bytes (room for {extra / stride} more vertices of {stride} bytes); the vertex count is wrong.");
+    }
+
     private static void ReadBinary(Stream fs, string path, PlyHeader header, float[] values)
     {
         long n = header.VertexCount;
         int stride = header.Stride, p = header.Properties.Count;
-        long need = n * stride, available = fs.Length - fs.Position;
-        if (available < need)
-            throw new InvalidDataException($"{path}: truncated PLY: the header declares {n} vertices ({need} bytes of {stride} each) but only {available} bytes of vertex data follow (room for {available / Math.Max(1, stride)} complete vertices).");
         bool allFloat = header.Properties.All(q => q.Type == PlyType.Float32);
         if (allFloat && BitConverter.IsLittleEndian)
         {
@@ -161,7 +182,12 @@ public static class GaussianPly
                 values[i * p + j] = float.TryParse(f[j], NumberStyles.Float, CultureInfo.InvariantCulture, out float v) ? v
                     : throw new InvalidDataException($"{path}: ASCII vertex {i}, property '{header.Properties[j].Name}': '{f[j]}' is not a number.");
         }
+        for (string? rest; (rest = reader.ReadLine()) is not null;)
+            if (rest.Trim().Length > 0)
+                throw new InvalidDataException($"{path}: the header declares {n} vertices but the ASCII body has more lines ('{Clip(rest.Trim())}' follows vertex {n - 1}); the vertex count is wrong.");
     }
+
+    private static string Clip(string s) => s.Length <= 40 ? s : s[..40] + "…";
 
     private static void CheckFinite(string path, List<PlyProperty> props, float[] values, long n)
     {

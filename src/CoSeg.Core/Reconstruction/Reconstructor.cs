@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CoSeg.Common;
 using CoSeg.Evaluation;
 using CoSeg.Gaussians;
 using CoSeg.Rendering;
@@ -29,6 +30,7 @@ public static partial class Reconstructor
         var (center, extent) = SceneExtent.FromCameras(data.Views.Select(v => v.Camera).ToList());
         (double, double, double) c = data.IsNerfSynthetic || options.RandomInitHalfSide is not null ? (0, 0, 0) : center;
         double half = options.RandomInitHalfSide ?? (data.IsNerfSynthetic ? 1.3 : 0.3 * extent / 1.1);
+        RequireTrainingMemory(options.InitPoints, options.ShDegree, data, "ReconstructOptions.InitPoints");
         return GaussianInitializer.RandomInCube(options.InitPoints, c, half, options.ShDegree, options.Seed, options.InitialOpacity);
     }
 
@@ -66,8 +68,29 @@ public static partial class Reconstructor
         if (data.Background is not { Length: 3 }) throw new ArgumentException("TrainingData.Background must have 3 values.", nameof(data));
         if (initial.ShDegree < options.ShDegree)
             throw new ArgumentException($"The initial scene has SH degree {initial.ShDegree} but options ask for {options.ShDegree}.", nameof(initial));
-        using var session = new TrainingSession(initial, data, options);
-        return session.Run(progress, ct);
+        RequireTrainingMemory(initial.Count, options.ShDegree, data, "the initial scene");
+        try
+        {
+            using var session = new TrainingSession(initial, data, options);
+            return session.Run(progress, ct);
+        }
+        catch (Exception e) when (MemoryBudget.Translate(e, $"Training {initial.Count} Gaussians") is { } oom) { throw oom; }
+    }
+
+    /// <summary>
+    /// Refuses a training run whose state cannot fit before it starts: per-Gaussian parameters, gradients, Adam moments
+    /// and statistics (<see cref="MemoryBudget.TrainingBytesPerGaussian"/>), the cached training images (RGB + alpha,
+    /// float32) and one rasterizer forward + backward at the largest view size.
+    /// </summary>
+    private static void RequireTrainingMemory(long gaussians, int shDegree, TrainingData data, string source)
+    {
+        double perGaussian = MemoryBudget.TrainingBytesPerGaussian(shDegree) * (double)gaussians;
+        double images = data.Views.Sum(v => (double)v.Camera.Width * v.Camera.Height * 16);
+        var largest = data.Views.Count == 0 ? null : data.Views.MaxBy(v => (long)v.Camera.Width * v.Camera.Height)!.Camera;
+        double raster = largest is null ? 0 : MemoryBudget.RasterImageBytes(largest.Width, largest.Height, 3, backward: true);
+        MemoryBudget.Require(perGaussian + images + raster, $"Training {gaussians} Gaussians (from {source}) on {data.Views.Count} views",
+            $"{ByteSize.Format(perGaussian)} of per-Gaussian state at SH degree {shDegree}, {ByteSize.Format(images)} of cached images, {ByteSize.Format(raster)} for rendering",
+            "use fewer initial points, a lower SH degree or a larger image downscale");
     }
 
     /// <summary>All state of one training run; disposes every tensor it made.</summary>

@@ -1,3 +1,4 @@
+using CoSeg.Common;
 using CoSeg.Gaussians;
 using CoSeg.Geometry;
 using TorchSharp;
@@ -101,6 +102,16 @@ public static class Rasterizer
             throw new ArgumentException($"RasterSettings.Background has {bg.Length} values but {c} channels are rendered.", nameof(options));
         ValidateGeometry(scene);
         Validate(colors, "channels");
+        bool backward = torch.is_grad_enabled() && (colors.requires_grad || scene.Means.requires_grad || scene.LogScales.requires_grad
+                        || scene.Rotations.requires_grad || scene.OpacityLogits.requires_grad);
+        string operation = $"Rendering {scene.Count} Gaussians at {camera.Width}×{camera.Height}";
+        MemoryBudget.RequireRaster(camera.Width, camera.Height, c, scene.Count, backward, operation);
+        try { return RenderChecked(scene, colors, camera, options, settings); }
+        catch (Exception e) when (MemoryBudget.Translate(e, operation) is { } oom) { throw oom; }
+    }
+
+    private static RenderResult RenderChecked(GaussianScene scene, Tensor colors, Camera camera, RenderOptions options, RasterSettings settings)
+    {
 
         var backend = RasterizerBackends.Get(options.Backend);
         using var scope = torch.NewDisposeScope();

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using CoSeg.Common;
 
 namespace CoSeg.Segmentation;
 
@@ -19,8 +20,8 @@ internal static class PngLabelReader
     public static Image Read(string path)
     {
         byte[] data;
-        try { data = File.ReadAllBytes(path); }
-        catch (IOException e) { throw new IOException($"cannot read label image '{path}': {e.Message}", e); }
+        try { data = InputFiles.ReadAllBytes(path, "Label image"); }
+        catch (IOException e) when (e is not FileNotFoundException) { throw new IOException($"cannot read label image '{path}': {e.Message}", e); }
         if (data.Length < 8 || !data.AsSpan(0, 8).SequenceEqual(Signature))
             throw new InvalidDataException($"label image '{path}' is not a PNG file.");
         int pos = 8, width = 0, height = 0, bitDepth = 0, colorType = -1, interlace = 0;
@@ -29,10 +30,11 @@ internal static class PngLabelReader
         {
             int len = BinaryPrimitives.ReadInt32BigEndian(data.AsSpan(pos));
             string type = System.Text.Encoding.ASCII.GetString(data, pos + 4, 4);
-            if (len < 0 || pos + 12 + len > data.Length) throw new InvalidDataException($"label image '{path}' has a truncated '{type}' chunk.");
+            if (len < 0 || pos + 12L + len > data.Length) throw new InvalidDataException($"label image '{path}' has a truncated '{type}' chunk.");
             var body = data.AsSpan(pos + 8, len);
             if (type == "IHDR")
             {
+                if (len != 13 || pos != 8) throw new InvalidDataException($"label image '{path}' has a malformed IHDR chunk ({len} bytes{(pos != 8 ? ", not the first chunk" : "")}; PNG requires 13, first).");
                 width = BinaryPrimitives.ReadInt32BigEndian(body); height = BinaryPrimitives.ReadInt32BigEndian(body[4..]);
                 bitDepth = body[8]; colorType = body[9]; interlace = body[12];
             }
@@ -41,6 +43,7 @@ internal static class PngLabelReader
             pos += 12 + len;
         }
         if (width <= 0 || height <= 0) throw new InvalidDataException($"label image '{path}' has no valid IHDR chunk.");
+        InputLimits.CheckImageSize(width, height, data.Length, $"label image '{path}'");
         if (interlace != 0) throw new InvalidDataException($"label image '{path}' is interlaced; save label PNGs non-interlaced.");
         int channels; Kind kind;
         switch (colorType, bitDepth)
@@ -57,7 +60,8 @@ internal static class PngLabelReader
         using (var z = new ZLibStream(idat, CompressionMode.Decompress))
         {
             int read = 0, n;
-            while (read < raw.Length && (n = z.Read(raw, read, raw.Length - read)) > 0) read += n;
+            try { while (read < raw.Length && (n = z.Read(raw, read, raw.Length - read)) > 0) read += n; }
+            catch (InvalidDataException e) { throw new InvalidDataException($"label image '{path}' has corrupt pixel data ({e.Message})", e); }
             if (read != raw.Length) throw new InvalidDataException($"label image '{path}' has truncated pixel data.");
         }
         var prev = new byte[stride]; var cur = new byte[stride];

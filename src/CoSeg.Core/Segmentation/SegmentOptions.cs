@@ -70,7 +70,7 @@ public sealed record SegmentOptions
     internal void Validate()
     {
         if (Classes < 2) throw new ArgumentOutOfRangeException(nameof(Classes), $"Classes must be ≥ 2 (id 0 is reserved), got {Classes}.");
-        if (Iterations < 0) throw new ArgumentOutOfRangeException(nameof(Iterations), "Iterations must be ≥ 0.");
+        if (Iterations < 1) throw new ArgumentOutOfRangeException(nameof(Iterations), $"Iterations must be ≥ 1, got {Iterations} (with 0 the field is never trained and every label and score would come from its random initial weights).");
         if (!(LearningRate > 0) || !(PerGaussianLearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), "Learning rates must be > 0.");
         if (MaxImageSide < 8) throw new ArgumentOutOfRangeException(nameof(MaxImageSide), "MaxImageSide must be ≥ 8.");
         if (NeighborScales is null || NeighborScales.Length == 0 || NeighborScales.Any(k => k < 1))

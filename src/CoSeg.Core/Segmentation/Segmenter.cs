@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CoSeg.Common;
 using CoSeg.Data;
 using CoSeg.Features;
 using CoSeg.Gaussians;
@@ -30,8 +31,13 @@ public static class Segmenter
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         if (views.Count == 0) throw new ArgumentException("no training views given.", nameof(views));
-        if (scene.Count == 0) throw new ArgumentException("the scene has no Gaussians.", nameof(scene));
-        return Task.Run(() => Segment(scene, views, labels, features, options, progress, ct), ct);
+        GaussianSceneValidation.Require(scene, "the scene to segment");
+        RequireMemory(scene.Count, views, options);
+        return Task.Run(() =>
+        {
+            try { return Segment(scene, views, labels, features, options, progress, ct); }
+            catch (Exception e) when (MemoryBudget.Translate(e, $"Segmenting {scene.Count} Gaussians into {options.Classes} classes") is { } oom) { throw oom; }
+        }, ct);
     }
 
     /// <summary>
@@ -59,6 +65,22 @@ public static class Segmenter
             return await SegmentAsync(scene, views, labels, features, options, progress, ct).ConfigureAwait(false);
         }
         finally { foreach (var i in images) i.Dispose(); foreach (var m in masks) m.Dispose(); }
+    }
+
+    /// <summary>
+    /// Refuses a segmentation whose buffers cannot fit: N × K logits (with gradients and, for the per-Gaussian field, Adam's
+    /// two moments), the result's copy, and per training view the rendered logits, their softmax and gradient at the
+    /// training resolution (one view at a time) plus the labels of every view.
+    /// </summary>
+    private static void RequireMemory(long n, IReadOnlyList<SegmentationView> views, SegmentOptions o)
+    {
+        double k = o.Classes;
+        double logits = n * k * 4 * (o.Method == SegmentationMethod.PerGaussian ? 5 : 3);
+        double side = o.MaxImageSide, pixels = side * side;
+        double perView = pixels * k * 4 * 3 + views.Count * pixels * 8;
+        MemoryBudget.Require(logits + perView, $"Segmenting {n} Gaussians into {o.Classes} classes",
+            $"{ByteSize.Format(logits)} for {n} × {o.Classes} logits and their optimiser state, {ByteSize.Format(perView)} for views at {o.MaxImageSide} pixels",
+            "use fewer classes, a smaller maximum image side or a smaller scene");
     }
 
     /// <summary>The training-resolution camera: downscaled so its longest side is at most <paramref name="maxSide"/>.</summary>

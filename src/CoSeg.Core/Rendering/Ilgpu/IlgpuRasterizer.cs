@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using CoSeg.Common;
 using CoSeg.Geometry;
 using ILGPU;
 using ILGPU.Algorithms;
@@ -320,7 +321,8 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
                          state.Depth.View, state.Radii.View, rect.View, tiles.View);
                 total = ExclusiveScan(tiles, offsets, n);
                 Trace("project+scan", sw);
-                if (total > int.MaxValue) throw new InvalidOperationException($"The scene touches {total} tile slots, more than the ILGPU backend supports.");
+                if (total > int.MaxValue) throw new InsufficientMemoryException($"The scene touches {total} (tile, Gaussian) pairs, more than the ILGPU backend supports ({int.MaxValue}); use a smaller image or fewer or smaller Gaussians.");
+                MemoryBudget.RequireTilePairs(total, "ILGPU rasterizer");
                 if (total > 0)
                 {
                     state.Ids.Dispose();

@@ -1,3 +1,4 @@
+using CoSeg.Common;
 using CoSeg.Geometry;
 using static TorchSharp.torch;
 
@@ -12,7 +13,10 @@ internal static class SyntheticSplatScene
     /// <summary>Creates activated rasterizer inputs (N Gaussians, C channels) and a camera of the given size.</summary>
     public static (RasterInputs Inputs, Camera Camera) Create(int gaussians, int width, int height, int channels = 3, int seed = 0)
     {
-        if (gaussians < 0) throw new ArgumentOutOfRangeException(nameof(gaussians));
+        if (gaussians < 0) throw new ArgumentOutOfRangeException(nameof(gaussians), $"gaussians must be ≥ 0, got {gaussians}.");
+        if (channels < 1) throw new ArgumentOutOfRangeException(nameof(channels), $"channels must be ≥ 1, got {channels}.");
+        // The scene, one forward and one backward pass must fit: checked before any tensor is made.
+        MemoryBudget.RequireRaster(width, height, channels, gaussians, backward: true, $"A benchmark scene of {gaussians} Gaussians at {width}×{height}×{channels}");
         var camera = new Camera(width, height, 0.9 * width, 0.9 * width, width / 2.0, height / 2.0,
             new double[] { 1, 0, 0, 0, 1, 0, 0, 0, 1 }, new double[] { 0, 0, 4 });
         var gen = new Generator((ulong)seed);
