@@ -1,3 +1,4 @@
+using CoSeg.Common;
 using CoSeg.Gaussians.Formats;
 
 namespace CoSeg.Gaussians;
@@ -16,8 +17,7 @@ public static class GaussianSceneFile
     public static IGaussianSceneFormat Detect(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        if (!File.Exists(path)) throw new FileNotFoundException($"Gaussian scene file not found: {path}", path);
-        using var fs = File.OpenRead(path);
+        using var fs = InputFiles.OpenRead(path, "Gaussian scene file");
         var head = new byte[(int)Math.Min(GaussianSceneFormats.DetectBytes, fs.Length)];
         fs.ReadExactly(head);
         return GaussianSceneFormats.Detect(head, fs.Length, path)
@@ -30,8 +30,7 @@ public static class GaussianSceneFile
     public static GaussianScene Load(string path, string? format = null)
     {
         var f = format is null ? Detect(path) : GaussianSceneFormats.Get(format);
-        if (!File.Exists(path)) throw new FileNotFoundException($"Gaussian scene file not found: {path}", path);
-        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        using var fs = InputFiles.OpenRead(path, "Gaussian scene file");
         return f.Read(fs, path);
     }
 
@@ -46,10 +45,7 @@ public static class GaussianSceneFile
             ? GaussianSceneFormats.FromExtension(path) ?? throw new ArgumentException($"Cannot tell the format of '{path}' from its extension (known: {string.Join(", ", GaussianSceneFormats.All.SelectMany(x => x.Extensions))}); give a format name.", nameof(path))
             : GaussianSceneFormats.Get(format);
         if (!f.CanWrite) throw new NotSupportedException($"The {f.Name} format is read-only here; cannot write {path}.");
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null) Directory.CreateDirectory(dir);
-        using var ms = new MemoryStream();
-        f.Write(scene, ms, path);   // encode fully before touching the target, so a failure leaves no partial file
-        File.WriteAllBytes(path, ms.ToArray());
+        // Encode to a temporary file and move it into place, so a failure leaves no partial file.
+        AtomicFile.Write(path, stream => f.Write(scene, stream, path));
     }
 }
