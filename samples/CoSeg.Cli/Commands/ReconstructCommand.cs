@@ -31,6 +31,7 @@ internal sealed class ReconstructCommand : ICliCommand
         new CliOption("random-background", null, "random background colour each iteration"),
         new CliOption("renders", "N", "number of test views to write as PNG (default 4)"),
         new CliOption("eval-stride", "K", "evaluate every K-th view of the split (default 1 = all)"),
+        new CliOption("profile", null, "print the time per training stage (share of an iteration) when training ends"),
     };
 
     public async Task<int> RunAsync(CliArgs args, CancellationToken ct)
@@ -56,8 +57,11 @@ internal sealed class ReconstructCommand : ICliCommand
         Directory.CreateDirectory(outDir);
 
         var clock = Stopwatch.StartNew();
-        using var scene = await RunTraining(dataset, options, ct);
+        TrainingProfile? profile = null;
+        using var scene = await RunTraining(dataset, options, p => profile = p, ct);
         double seconds = clock.Elapsed.TotalSeconds;
+        if (args.Has("profile") && profile is not null)
+            Console.Error.WriteLine("training profile:" + Environment.NewLine + profile);
         string plyPath = Path.Combine(outDir, "scene.ply");
         scene.SavePly(plyPath);
 
@@ -84,13 +88,14 @@ internal sealed class ReconstructCommand : ICliCommand
         return 0;
     }
 
-    private static async Task<CoSeg.Gaussians.GaussianScene> RunTraining(SceneDataset dataset, ReconstructOptions options, CancellationToken ct)
+    private static async Task<CoSeg.Gaussians.GaussianScene> RunTraining(SceneDataset dataset, ReconstructOptions options,
+                                                                         Action<TrainingProfile?> lastProfile, CancellationToken ct)
     {
         using var bar = new ConsoleProgressBar();
-        var progress = new SyncProgress<ReconstructProgress>(p => bar.Update(p.Iteration / (double)p.TotalIterations,
+        var progress = new SyncProgress<ReconstructProgress>(p => { if (p.Iteration == p.TotalIterations) lastProfile(p.Profile); bar.Update(p.Iteration / (double)p.TotalIterations,
             string.Create(CultureInfo.InvariantCulture,
                 $"it {p.Iteration}/{p.TotalIterations} loss {p.RunningLoss:F4} psnr {p.RunningPsnr:F2} dB n={p.GaussianCount} sh={p.ActiveShDegree} {p.IterationsPerSecond:F1} it/s"),
-            p.Iteration == p.TotalIterations));
+            p.Iteration == p.TotalIterations); });
         return await Reconstructor.ReconstructAsync(dataset, options, progress, ct);
     }
 

@@ -22,11 +22,10 @@ public static class Rasterizer
             throw new ArgumentOutOfRangeException(nameof(options), $"RenderOptions.ActiveShDegree={degree} must be within 0..{Math.Min(3, scene.ShDegree)} (the scene's SH degree).");
         Validate(scene.ShCoefficients, "scene.ShCoefficients");
         Validate(scene.Means, "scene.Means");
-        // SH on the ILGPU kernels when rendering with ILGPU; plain TorchSharp maths otherwise (same convention).
-        var colors = RasterizerBackends.Get(options.Backend) is Ilgpu.IlgpuRasterizer ilgpu
-            ? ShFunction.apply(ilgpu, camera.Center, degree, scene.ShCoefficients.to(ScalarType.Float32).contiguous(),
-                               scene.Means.to(ScalarType.Float32).contiguous())[0]
-            : ShEvaluator.Evaluate(scene.ShCoefficients, scene.Means, camera.Center, degree);
+        // SH on the backend's own kernels (the native and ILGPU ones, or TorchSharp maths for the reference).
+        var colors = ShFunction.apply(RasterizerBackends.Get(options.Backend), camera.Center, degree,
+                                      scene.ShCoefficients.to(ScalarType.Float32).contiguous(),
+                                      scene.Means.to(ScalarType.Float32).contiguous())[0];
         try { return RenderCore(scene, colors, camera, options); }
         finally { colors.Dispose(); }
     }
