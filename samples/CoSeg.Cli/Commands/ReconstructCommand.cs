@@ -31,6 +31,8 @@ internal sealed class ReconstructCommand : ICliCommand
         new CliOption("random-background", null, "random background colour each iteration"),
         new CliOption("renders", "N", "number of test views to write as PNG (default 4)"),
         new CliOption("eval-stride", "K", "evaluate every K-th view of the split (default 1 = all)"),
+        new CliOption("strategy", "NAME", "densification: default (reference clone/split/prune) | mcmc (fixed budget, relocation)"),
+        new CliOption("max-gaussians", "N", "Gaussian budget of the mcmc strategy (default 1000000)"),
         new CliOption("profile", null, "print the time per training stage (share of an iteration) when training ends"),
     };
 
@@ -47,6 +49,9 @@ internal sealed class ReconstructCommand : ICliCommand
             ShDegree = args.GetInt("sh-degree", 3) is var d and >= 0 and <= 3 ? d : throw new CliUsageException("option '--sh-degree' must be 0-3"),
             ScheduleScale = args.GetDouble("schedule-scale", 1.0) is var s and > 0 ? s : throw new CliUsageException("option '--schedule-scale' must be positive"),
             RandomBackground = args.Has("random-background"),
+            Strategy = args.GetChoice("strategy", "default", "default", "mcmc") == "mcmc"
+                ? new McmcDensificationStrategy(new McmcOptions { MaxGaussians = Positive(args, "max-gaussians", 1_000_000) })
+                : args.Has("max-gaussians") ? throw new CliUsageException("option '--max-gaussians' needs '--strategy mcmc'") : null,
         };
         int renders = args.GetInt("renders", 4);
         if (renders < 0) throw new CliUsageException("option '--renders' must be ≥ 0");

@@ -14,9 +14,9 @@ internal static class PhotometricLoss
     /// <summary>Writes dL/dimage into <paramref name="grad"/> and returns the loss and the MSE of the render.</summary>
     public static (double Loss, double Mse) Compute(Tensor image, Tensor target, double ssimWeight, Tensor grad)
     {
-        if (NativeTrainingKernels.Available && NativeTrainingKernels.Fits(image) && NativeTrainingKernels.Fits(target) && NativeTrainingKernels.Fits(grad))
+        if (NativeImageLoss.Available && NativeImageLoss.Fits(image) && NativeImageLoss.Fits(target) && NativeImageLoss.Fits(grad))
         {
-            var r = NativeTrainingKernels.L1Ssim(image, target, ssimWeight, grad);
+            var r = NativeImageLoss.L1Ssim(image, target, ssimWeight, grad);
             return (r.Loss, r.Mse);
         }
         using var scope = NewDisposeScope();

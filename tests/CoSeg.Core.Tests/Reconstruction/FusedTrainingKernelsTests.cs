@@ -69,7 +69,7 @@ public sealed class FusedTrainingKernelsTests
     [InlineData(64, 48, 0.5)]
     public void FusedL1Ssim_MatchesSsimLossAndItsGradient(int h, int w, double lambda)
     {
-        Assert.True(NativeTrainingKernels.Available, "libcoseg_native must be built for this test");
+        Assert.True(NativeImageLoss.Available, "libcoseg_native must be built for this test");
         using var scope = NewDisposeScope();
         var gen = manual_seed(h);
         // A smooth target and a noisy prediction near it (SSIM well inside (0, 1)).
@@ -80,7 +80,7 @@ public sealed class FusedTrainingKernelsTests
         pred[3, 4, 1] = target[3, 4, 1];   // an exact match: L1's gradient is 0 there
 
         var grad = zeros_like(pred);
-        var (loss, l1, ssim, mse) = NativeTrainingKernels.L1Ssim(pred, target, lambda, grad);
+        var (loss, l1, ssim, mse) = NativeImageLoss.L1Ssim(pred, target, lambda, grad);
 
         // The reference: the trainer's previous loss, in float64, differentiated by autograd.
         var x = pred.to_type(ScalarType.Float64).requires_grad_(true);
@@ -96,7 +96,7 @@ public sealed class FusedTrainingKernelsTests
         Assert.True(RelErr(grad, x.grad!) < 1e-5, $"gradient rel err {RelErr(grad, x.grad!)}");
         // The SSIM part alone (λ = 1) against its autograd gradient, so the L1 term cannot hide an SSIM error.
         var gS = zeros_like(pred);
-        NativeTrainingKernels.L1Ssim(pred, target, 1.0, gS);
+        NativeImageLoss.L1Ssim(pred, target, 1.0, gS);
         var xs = pred.to_type(ScalarType.Float64).requires_grad_(true);
         (1 - Ssim.Loss(xs, t64)).backward();
         Assert.True(RelErr(gS, xs.grad!) < 1e-5, $"SSIM gradient rel err {RelErr(gS, xs.grad!)}");
