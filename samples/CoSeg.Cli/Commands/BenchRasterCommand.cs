@@ -51,6 +51,12 @@ internal sealed class BenchRasterCommand : ICliCommand
         var (inputs, camera) = SyntheticSplatScene.Create(n, w, h, c, seed: 1);
         var settings = new RasterSettings();
         var gradColors = rand(h, w, c);
+        // (pixel, Gaussian) blends of this scene: the same for every backend (same maths), counted by the native one.
+        long? blends = null;
+        using (var counter = NativeRasterizerBackend.TryCreate(out _))
+            if (counter is not null)
+                using (var f = counter.Forward(inputs, camera, settings))
+                    blends = counter.CountBlends(f);
         foreach (var name in names)
         {
             ct.ThrowIfCancellationRequested();
@@ -85,6 +91,14 @@ internal sealed class BenchRasterCommand : ICliCommand
             }
             result["forward_ms_median"] = Math.Round(Median(fwd), 3);
             result["forward_backward_ms_median"] = Math.Round(Median(both), 3);
+            if (blends is { } b)
+            {
+                // Blends per second against the ~10 G/s two AVX2 cores could reach (about 10 flops and one exp each).
+                double f = Median(fwd), bwd = Math.Max(Median(both) - f, 1e-6);
+                result["blends"] = b;
+                result["forward_gblends_per_s"] = Math.Round(b / (f * 1e-3) / 1e9, 4);
+                result["backward_gblends_per_s"] = Math.Round(b / (bwd * 1e-3) / 1e9, 4);
+            }
             if (leakCalls > 0)
             {
                 GC.Collect(); GC.WaitForPendingFinalizers();

@@ -64,6 +64,9 @@ internal static unsafe partial class NativeMethods
     public static partial int ShBackwardAdd(int threads, long n, int k, int degree, IntPtr means, IntPtr sh,
         float* camPos, IntPtr gradRgb, IntPtr gSh, IntPtr gMeans);
 
+    [LibraryImport(Lib, EntryPoint = "coseg_count_blends")]
+    public static partial int CountBlends(IntPtr ctx, IntPtr state, long* blends);
+
     // TorchSharp's own native bridge (already loaded by TorchSharp): the tensor's data pointer, no copy.
     [LibraryImport("LibTorchSharp", EntryPoint = "THSTensor_data")]
     private static partial IntPtr THSTensorData(IntPtr tensorHandle);

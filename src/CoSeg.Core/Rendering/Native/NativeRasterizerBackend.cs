@@ -178,6 +178,28 @@ internal sealed class NativeRasterizerBackend : IRasterizerBackend
         }
     }
 
+    /// <summary>
+    /// Number of (pixel, Gaussian) blends of a forward pass of this backend (the backward pass revisits the same set).
+    /// A separate recount from the saved state, for benchmarks: the kernels themselves do not count.
+    /// </summary>
+    public unsafe long CountBlends(RasterForward forward)
+    {
+        ArgumentNullException.ThrowIfNull(forward);
+        if (forward.State is not NativeRasterState saved || saved.Owner != this)
+            throw new ArgumentException("The forward result was not produced by this native backend.", nameof(forward));
+        var ctx = RentContext();
+        try
+        {
+            long blends;
+            NativeMethods.Check(NativeMethods.CountBlends(ctx, saved.Handle, &blends), "count blends");
+            return blends;
+        }
+        finally
+        {
+            ReturnContext(ctx);
+        }
+    }
+
     /// <inheritdoc />
     public unsafe Tensor ShForward(Tensor sh, Tensor means, (double X, double Y, double Z) centre, int degree)
     {
