@@ -64,6 +64,13 @@ public sealed class TrainingProfile
         return now;
     }
 
+    /// <summary>The time spent between <paramref name="earlier"/> and this snapshot (e.g. to leave out a warm-up).</summary>
+    public TrainingProfile Minus(TrainingProfile earlier)
+    {
+        ArgumentNullException.ThrowIfNull(earlier);
+        return new TrainingProfile(_ticks.Zip(earlier._ticks, (a, b) => a - b).ToArray(), Iterations - earlier.Iterations);
+    }
+
     /// <summary>A copy (the trainer keeps updating its own).</summary>
     public TrainingProfile Snapshot() => new((long[])_ticks.Clone(), Iterations);
 
