@@ -1,4 +1,8 @@
 using BenchmarkDotNet.Running;
+using CoSeg.Benchmarks;
 
-// Runs the BenchmarkDotNet suites: `dotnet run -c Release --project benchmarks/CoSeg.Benchmarks -- --filter '*'`.
+// Runs the BenchmarkDotNet suites: `dotnet run -c Release --project benchmarks/CoSeg.Benchmarks -- --filter '*'`;
+// `-- reconstruction-throughput [iterations] [sizes]` prints the trainer's iterations/s and per-stage profile instead.
+if (args.Length > 0 && args[0] == "reconstruction-throughput") return ReconstructionThroughput.Run(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;

@@ -475,3 +475,36 @@ int coseg_sh_backward(int threads, int64_t n, int k, int degree, const float* me
 }
 
 }  // extern "C"
+
+extern "C" {
+
+// Number of (pixel, Gaussian) blends of the forward call that filled `st` (the backward pass revisits the same
+// set). A scalar recount from the saved state, for benchmarks only: the tile kernels do not count.
+int coseg_count_blends(coseg_context* ctx, const coseg_state* st, int64_t* out_blends) {
+    if (!ctx || !st || !out_blends || !st->valid) return COSEG_ERR_ARGUMENT;
+    const int W = st->cam.width, H = st->cam.height, tx = st->tilesX, tiles = st->tilesX * st->tilesY;
+    int64_t total = 0;
+#pragma omp parallel for num_threads(ctx->threads) schedule(dynamic, 1) reduction(+ : total)
+    for (int t = 0; t < tiles; ++t) {
+        const int x0 = (t % tx) * coseg::kTile, y0 = (t / tx) * coseg::kTile;
+        const uint32_t start = st->tileStart[t];
+        for (int y = y0; y < y0 + coseg::kTile && y < H; ++y)
+            for (int x = x0; x < x0 + coseg::kTile && x < W; ++x) {
+                const int32_t last = st->lastIdx[(size_t)y * W + x];
+                for (int32_t k = 0; k < last; ++k) {
+                    const coseg::Splat& s = st->sortedSplats[start + k];
+                    if (!(s.ex >= 0.f)) continue;
+                    const float dx = s.mx - (x + 0.5f), dy = s.my - (y + 0.5f);
+                    const float power = -0.5f * (s.ca * dx * dx + s.cc * dy * dy) - s.cb * dx * dy;
+                    if (power > 0.f) continue;
+                    const float alpha = fminf(s.op * expf(power), coseg::kMaxAlpha);
+                    if (alpha < coseg::kMinAlpha) continue;
+                    ++total;
+                }
+            }
+    }
+    *out_blends = total;
+    return COSEG_OK;
+}
+
+}  // extern "C"

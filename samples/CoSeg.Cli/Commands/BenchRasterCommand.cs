@@ -50,6 +50,12 @@ internal sealed class BenchRasterCommand : ICliCommand
                 if (r.UsesAvx2 is { } avx2) { json["avx2"] = avx2; json["threads"] = Environment.ProcessorCount; }
                 json["forward_ms_median"] = Math.Round(r.ForwardMsMedian, 3);
                 json["forward_backward_ms_median"] = Math.Round(r.ForwardBackwardMsMedian, 3);
+                if (r.Blends is { } blends)
+                {
+                    json["blends"] = blends;
+                    json["forward_gblends_per_s"] = r.ForwardGigaBlendsPerSecond is { } fb ? Math.Round(fb, 4) : null;
+                    json["backward_gblends_per_s"] = r.BackwardGigaBlendsPerSecond is { } bb ? Math.Round(bb, 4) : null;
+                }
                 if (r.ResidentGrowthKib is { } growth) { json["leak_calls"] = options.LeakCalls; json["rss_growth_kib"] = growth; }
             }
             Console.WriteLine(JsonSerializer.Serialize(json));

@@ -33,6 +33,9 @@ internal sealed class ReconstructCommand : ICliCommand
         new CliOption("random-background", null, "random background colour each iteration"),
         new CliOption("renders", "N", "number of test views to write as PNG (default 4)"),
         new CliOption("eval-stride", "K", "evaluate every K-th view of the split (default 1 = all)"),
+        new CliOption("strategy", "NAME", "densification: default (reference clone/split/prune) | mcmc (fixed budget, relocation)"),
+        new CliOption("max-gaussians", "N", "Gaussian budget of the mcmc strategy (default 1000000)"),
+        new CliOption("profile", null, "print the time per training stage (share of an iteration) when training ends"),
     };
 
     public async Task<int> RunAsync(CliArgs args, CancellationToken ct)
@@ -48,6 +51,9 @@ internal sealed class ReconstructCommand : ICliCommand
             ShDegree = args.GetInt("sh-degree", 3) is var d and >= 0 and <= 3 ? d : throw new CliUsageException("option '--sh-degree' must be 0-3"),
             ScheduleScale = args.GetDouble("schedule-scale", 1.0) is var s and > 0 ? s : throw new CliUsageException("option '--schedule-scale' must be positive"),
             RandomBackground = args.Has("random-background"),
+            Strategy = args.GetChoice("strategy", "default", "default", "mcmc") == "mcmc"
+                ? new McmcDensificationStrategy(new McmcOptions { MaxGaussians = Positive(args, "max-gaussians", 1_000_000) })
+                : args.Has("max-gaussians") ? throw new CliUsageException("option '--max-gaussians' needs '--strategy mcmc'") : null,
         };
         int renders = args.GetInt("renders", 4);
         if (renders < 0) throw new CliUsageException("option '--renders' must be ≥ 0");
@@ -60,8 +66,11 @@ internal sealed class ReconstructCommand : ICliCommand
         foreach (var note in dataset.Notes) Console.Error.WriteLine($"coseg reconstruct: note: {note}");
 
         var clock = Stopwatch.StartNew();
-        using var scene = await RunTraining(dataset, options, ct);
+        TrainingProfile? profile = null;
+        using var scene = await RunTraining(dataset, options, p => profile = p, ct);
         double seconds = clock.Elapsed.TotalSeconds;
+        if (args.Has("profile") && profile is not null)
+            Console.Error.WriteLine("training profile:" + Environment.NewLine + profile);
         string plyPath = Path.Combine(outDir, "scene.ply");
         SaveTrainedScene(scene, plyPath);
 
@@ -107,13 +116,14 @@ internal sealed class ReconstructCommand : ICliCommand
         }
     }
 
-    private static async Task<CoSeg.Gaussians.GaussianScene> RunTraining(SceneDataset dataset, ReconstructOptions options, CancellationToken ct)
+    private static async Task<CoSeg.Gaussians.GaussianScene> RunTraining(SceneDataset dataset, ReconstructOptions options,
+                                                                         Action<TrainingProfile?> lastProfile, CancellationToken ct)
     {
         using var bar = new ConsoleProgressBar();
-        var progress = new SyncProgress<ReconstructProgress>(p => bar.Update(p.Iteration / (double)p.TotalIterations,
+        var progress = new SyncProgress<ReconstructProgress>(p => { if (p.Iteration == p.TotalIterations) lastProfile(p.Profile); bar.Update(p.Iteration / (double)p.TotalIterations,
             string.Create(CultureInfo.InvariantCulture,
                 $"it {p.Iteration}/{p.TotalIterations} loss {p.RunningLoss:F4} psnr {p.RunningPsnr:F2} dB n={p.GaussianCount} sh={p.ActiveShDegree} {p.IterationsPerSecond:F1} it/s"),
-            p.Iteration == p.TotalIterations));
+            p.Iteration == p.TotalIterations); });
         return await Reconstructor.ReconstructAsync(dataset, options, progress, ct);
     }
 

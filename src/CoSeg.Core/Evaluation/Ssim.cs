@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace CoSeg.Evaluation;
@@ -59,7 +60,10 @@ public static class Ssim
         return map.mean();
     }
 
-    /// <summary>Mean SSIM as a number (computed in float64).</summary>
+    /// <summary>
+    /// Mean SSIM as a number, computed in float64 (by the native separable-window pass when libcoseg_native is loaded
+    /// and L = 1, else by <see cref="Loss"/> on float64 copies).
+    /// </summary>
     /// <param name="prediction">Rendered image.</param>
     /// <param name="target">Ground-truth image.</param>
     /// <param name="dynamicRange">Value range L of the images.</param>
@@ -67,6 +71,13 @@ public static class Ssim
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
+        ImageMetricsLayout.CheckPair(prediction, target, nameof(Ssim));
+        if (dynamicRange == 1.0 && prediction.device_type == DeviceType.CPU && NativeImageLoss.Available)
+        {
+            var p = prediction.detach().to_type(ScalarType.Float32).contiguous();
+            var t = target.detach().to_type(ScalarType.Float32).contiguous();
+            return NativeImageLoss.L1Ssim(p, t, 1.0, null).Ssim;
+        }
         return Loss(prediction.to_type(ScalarType.Float64), target.to_type(ScalarType.Float64), dynamicRange).item<double>();
     }
 }

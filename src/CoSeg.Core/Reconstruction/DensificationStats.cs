@@ -32,14 +32,33 @@ internal sealed class DensificationStats : IDisposable
     /// </summary>
     public void Add(Tensor means2dGradPixels, Tensor radii, int width, int height)
     {
+        long n = GradAccum.shape[0];
+        if (n == 0) return;
+        if (means2dGradPixels.shape[0] != n || radii.shape[0] != n)
+            throw new ArgumentException($"Statistics hold {n} Gaussians but the gradient has {means2dGradPixels.shape[0]} rows and radii {radii.shape[0]}.");
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var visible = radii.gt(0);
-        var scale = tensor(new float[] { width * 0.5f, height * 0.5f });
-        var norm = (means2dGradPixels.to_type(ScalarType.Float32) * scale).norm(1);
-        GradAccum.add_(where(visible, norm, zeros_like(norm)));
-        Denom.add_(visible.to_type(ScalarType.Float32));
-        MaxRadii.copy_(where(visible, maximum(MaxRadii, radii.to_type(ScalarType.Float32)), MaxRadii));
+        var g = means2dGradPixels.detach().to_type(ScalarType.Float32).cpu().contiguous();
+        var r = radii.to_type(ScalarType.Int32).cpu().contiguous();
+        // One pass over the rows (no temporaries): the statistics are plain CPU float32 tensors.
+        unsafe
+        {
+            float* gp = (float*)Rendering.Native.NativeMethods.DataPointer(g);
+            int* rp = (int*)Rendering.Native.NativeMethods.DataPointer(r);
+            float* acc = (float*)Rendering.Native.NativeMethods.DataPointer(GradAccum);
+            float* den = (float*)Rendering.Native.NativeMethods.DataPointer(Denom);
+            float* mr = (float*)Rendering.Native.NativeMethods.DataPointer(MaxRadii);
+            float sx = width * 0.5f, sy = height * 0.5f;
+            for (long i = 0; i < n; i++)
+            {
+                int ri = rp[i];
+                if (ri <= 0) continue;
+                float gx = gp[2 * i] * sx, gy = gp[2 * i + 1] * sy;
+                acc[i] += MathF.Sqrt(gx * gx + gy * gy);
+                den[i] += 1f;
+                if (ri > mr[i]) mr[i] = ri;
+            }
+        }
     }
 
     /// <summary>Average gradient norm per Gaussian (0 where never visible).</summary>

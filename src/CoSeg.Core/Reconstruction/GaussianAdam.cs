@@ -22,6 +22,7 @@ internal sealed class GaussianAdam : IDisposable
     private readonly double[] _lr = new double[SlotCount];
     private readonly Tensor _shLrScale; // 1×K×1: 1 for DC, 1/divisor for the rest
     private readonly double _eps;
+    private readonly double _featureRestDivisor;
 
     public GaussianAdam(GaussianScene scene, double positionLr, double scalingLr, double rotationLr, double opacityLr,
                         double featureLr, double featureRestDivisor, double epsilon)
@@ -38,6 +39,7 @@ internal sealed class GaussianAdam : IDisposable
         scale[0] = 1f;
         _shLrScale = tensor(scale, new long[] { 1, k, 1 }).DetachFromDisposeScope();
         _eps = epsilon;
+        _featureRestDivisor = featureRestDivisor;
     }
 
     /// <summary>Steps taken so far.</summary>
@@ -52,28 +54,75 @@ internal sealed class GaussianAdam : IDisposable
     internal static Tensor[] Parameters(GaussianScene s) => [s.Means, s.LogScales, s.Rotations, s.OpacityLogits, s.ShCoefficients];
 
     /// <summary>
-    /// One Adam update of every parameter that has a gradient; gradients are then zeroed. Only the first
-    /// <paramref name="activeShCoefficients"/> SH coefficients are touched (null = all): the inactive ones have zero
-    /// gradients anyway, and skipping them saves most of the optimizer's memory traffic early in training.
+    /// One Adam update of every parameter that has a gradient (<c>.grad</c>, as autograd leaves it); gradients are then
+    /// zeroed. See <see cref="Step(GaussianScene, IReadOnlyList{Tensor?}, int?)"/>.
     /// </summary>
     public void Step(GaussianScene scene, int? activeShCoefficients = null)
     {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        StepCount++;
-        double bc1 = 1 - Math.Pow(Beta1, StepCount), bc2 = 1 - Math.Pow(Beta2, StepCount);
+        var grads = Parameters(scene).Select(p => p.grad).ToArray();
+        Step(scene, grads, activeShCoefficients);
+        foreach (var g in grads) g?.zero_();
+    }
+
+    /// <summary>
+    /// One Adam update of every parameter with a gradient in <paramref name="grads"/> (per slot, null = skip). Only the
+    /// first <paramref name="activeShCoefficients"/> SH coefficients are touched (null = all): the inactive ones have
+    /// zero gradients anyway, and skipping them saves most of the optimizer's memory traffic early in training. With
+    /// libcoseg_native loaded, all groups are updated by one fused native pass; otherwise by TorchSharp in-place ops.
+    /// </summary>
+    public void Step(GaussianScene scene, IReadOnlyList<Tensor?> grads, int? activeShCoefficients = null)
+    {
+        ArgumentNullException.ThrowIfNull(grads);
+        if (grads.Count != SlotCount) throw new ArgumentException($"Expected {SlotCount} gradients, got {grads.Count}.", nameof(grads));
         var p = Parameters(scene);
         for (int s = 0; s < SlotCount; s++)
-        {
-            var g = p[s].grad;
-            if (g is null) continue;
-            if (!g.shape.SequenceEqual(_m[s].shape))
+            if (grads[s] is { } g && !g.shape.SequenceEqual(_m[s].shape))
                 throw new InvalidOperationException($"Adam state of slot {s} has shape [{string.Join(",", _m[s].shape)}] but the gradient is [{string.Join(",", g.shape)}].");
+        StepCount++;
+        long kAll = p[Sh].shape[1];
+        long k = Math.Min(activeShCoefficients ?? kAll, kAll);
+        bool native = NativeTrainingKernels.Available
+                      && Enumerable.Range(0, SlotCount).All(s => grads[s] is null || (NativeTrainingKernels.Fits(p[s]) && NativeTrainingKernels.Fits(grads[s]!)
+                                                                                       && NativeTrainingKernels.Fits(_m[s]) && NativeTrainingKernels.Fits(_v[s])));
+        if (native) StepNative(p, grads, (int)k);
+        else StepTorch(p, grads, k);
+    }
+
+    private void StepNative(Tensor[] p, IReadOnlyList<Tensor?> grads, int k)
+    {
+        Span<NativeTrainingKernels.AdamGroup> groups = stackalloc NativeTrainingKernels.AdamGroup[SlotCount];
+        int count = 0;
+        for (int s = 0; s < SlotCount; s++)
+        {
+            if (grads[s] is not { } g || p[s].numel() == 0) continue;
+            bool sh = s == Sh;
+            long rows = sh ? p[s].shape[0] : 1;
+            int rowLen = checked((int)(p[s].numel() / rows));
+            int active = sh ? k * 3 : rowLen;
+            groups[count++] = new NativeTrainingKernels.AdamGroup
+            {
+                Param = Ptr(p[s]), Grad = Ptr(g), M = Ptr(_m[s]), V = Ptr(_v[s]),
+                Rows = rows, RowLength = rowLen, ActiveLength = active, RestFrom = sh ? 3 : rowLen,
+                Lr = (float)_lr[s], LrRest = (float)(sh ? _lr[s] / _featureRestDivisor : _lr[s]),
+            };
+        }
+        NativeTrainingKernels.AdamStep(groups[..count], StepCount, Beta1, Beta2, _eps);
+    }
+
+    private static IntPtr Ptr(Tensor t) => Rendering.Native.NativeMethods.DataPointer(t);
+
+    private void StepTorch(Tensor[] p, IReadOnlyList<Tensor?> grads, long k)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        double bc1 = 1 - Math.Pow(Beta1, StepCount), bc2 = 1 - Math.Pow(Beta2, StepCount);
+        for (int s = 0; s < SlotCount; s++)
+        {
+            if (grads[s] is not { } g) continue;
             Tensor param = p[s], grad = g, m = _m[s], v = _v[s];
             Tensor? lrScale = null;
             if (s == Sh)
             {
-                long k = Math.Min(activeShCoefficients ?? param.shape[1], param.shape[1]);
                 if (k < param.shape[1])
                 {
                     // Views, so the in-place updates land in the full tensors.
@@ -86,7 +135,6 @@ internal sealed class GaussianAdam : IDisposable
             var update = (v / bc2).sqrt_().add_(_eps).reciprocal_().mul_(m).mul_(_lr[s] / bc1);
             if (lrScale is not null) update.mul_(lrScale);
             param.sub_(update);
-            grad.zero_();
         }
     }
 
@@ -111,6 +159,17 @@ internal sealed class GaussianAdam : IDisposable
         var fresh = cat([t[keep], zeros(shape, dtype: t.dtype)], 0).DetachFromDisposeScope();
         t.Dispose();
         return fresh;
+    }
+
+    /// <summary>Zeroes the moments of the rows <paramref name="rows"/> (int64 indices) in every slot.</summary>
+    public void ZeroRows(Tensor rows)
+    {
+        using var noGrad = no_grad();
+        for (int s = 0; s < SlotCount; s++)
+        {
+            _m[s].index_fill_(0, rows, 0);
+            _v[s].index_fill_(0, rows, 0);
+        }
     }
 
     /// <summary>Zeroes the moments of one slot (after the opacity reset, as the reference does).</summary>

@@ -57,6 +57,13 @@ public sealed record ReconstructOptions
     /// <summary>Use a random background colour each iteration (the target is re-composited with it when alpha is known).</summary>
     public bool RandomBackground { get; init; }
 
+    /// <summary>
+    /// How Gaussians are added, removed and moved. Null (default): <see cref="DefaultDensificationStrategy"/>, the
+    /// reference recipe configured by the densification fields below; <see cref="McmcDensificationStrategy"/> keeps a
+    /// fixed budget. A strategy holds per-run state: give each training run its own instance.
+    /// </summary>
+    public IDensificationStrategy? Strategy { get; init; }
+
     /// <summary>First iteration at which densification may run (reference 500).</summary>
     public int DensifyFrom { get; init; } = 500;
     /// <summary>Densification stops at this iteration (reference 15 000).</summary>

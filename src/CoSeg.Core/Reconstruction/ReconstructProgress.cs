@@ -10,6 +10,7 @@ namespace CoSeg.Reconstruction;
 /// <param name="ActiveShDegree">SH degree in use.</param>
 /// <param name="IterationsPerSecond">Average speed since the start.</param>
 /// <param name="Elapsed">Wall time since the start.</param>
+/// <param name="Profile">Cumulative time per training stage so far (a snapshot; null when not recorded).</param>
 public sealed record ReconstructProgress(
     int Iteration, int TotalIterations, double Loss, double RunningLoss, double RunningPsnr,
-    long GaussianCount, int ActiveShDegree, double IterationsPerSecond, TimeSpan Elapsed);
+    long GaussianCount, int ActiveShDegree, double IterationsPerSecond, TimeSpan Elapsed, TrainingProfile? Profile = null);

@@ -30,8 +30,9 @@ public static partial class Reconstructor
         var (center, extent) = SceneExtent.FromCameras(data.Views.Select(v => v.Camera).ToList());
         (double, double, double) c = data.IsNerfSynthetic || options.RandomInitHalfSide is not null ? (0, 0, 0) : center;
         double half = options.RandomInitHalfSide ?? (data.IsNerfSynthetic ? 1.3 : 0.3 * extent / 1.1);
-        RequireTrainingMemory(options.InitPoints, options.ShDegree, data, "ReconstructOptions.InitPoints");
-        return GaussianInitializer.RandomInCube(options.InitPoints, c, half, options.ShDegree, options.Seed, options.InitialOpacity);
+        int count = options.Strategy?.MaxGaussians is { } budget ? (int)Math.Min(options.InitPoints, budget) : options.InitPoints;
+        RequireTrainingMemory(count, options.ShDegree, data, "ReconstructOptions.InitPoints");
+        return GaussianInitializer.RandomInCube(count, c, half, options.ShDegree, options.Seed, options.InitialOpacity);
     }
 
     /// <summary>
@@ -108,6 +109,11 @@ public static partial class Reconstructor
         private readonly Random _rng;
         private readonly Generator _gen;
         private readonly List<int> _order = new();
+        private readonly IRasterizerBackend _backend;
+        private readonly IDensificationStrategy _strategy;
+        private readonly StrategyContext _context;
+        private Tensor? _gradSh;      // N×K×3, reused while the count stays; only the active coefficients are written
+        private Tensor? _gradImage;   // H×W×3 of the last view size
 
         public TrainingSession(GaussianScene initial, TrainingData data, ReconstructOptions o)
         {
@@ -117,35 +123,38 @@ public static partial class Reconstructor
             _gen = new Generator((ulong)o.Seed);
             _extent = SceneExtent.FromCameras(data.Views.Select(v => v.Camera).ToList()).Extent;
             _posLr = new PositionLearningRate(o.PositionLrInit * _extent, o.PositionLrFinal * _extent, o.PositionLrMaxSteps ?? o.Iterations);
+            _backend = RasterizerBackends.Get(o.Backend);
             using (no_grad())
             {
-                // Work on a copy whose SH tensor holds the target degree (extra coefficients start at zero).
+                // Work on a copy whose SH tensor holds the target degree (extra coefficients start at zero). The trainer
+                // computes its gradients explicitly (no autograd), so the copies do not require grad.
                 int k = (o.ShDegree + 1) * (o.ShDegree + 1);
                 using var scope = NewDisposeScope();
                 var sh = initial.ShCoefficients.detach()[.., ..k, ..].clone();
                 _scene = new GaussianScene(
-                    initial.Means.detach().to_type(ScalarType.Float32).clone().requires_grad_(true).DetachFromDisposeScope(),
-                    initial.LogScales.detach().to_type(ScalarType.Float32).clone().requires_grad_(true).DetachFromDisposeScope(),
-                    initial.Rotations.detach().to_type(ScalarType.Float32).clone().requires_grad_(true).DetachFromDisposeScope(),
-                    initial.OpacityLogits.detach().to_type(ScalarType.Float32).clone().requires_grad_(true).DetachFromDisposeScope(),
-                    sh.to_type(ScalarType.Float32).contiguous().requires_grad_(true).DetachFromDisposeScope());
+                    initial.Means.detach().to_type(ScalarType.Float32).contiguous().clone().DetachFromDisposeScope(),
+                    initial.LogScales.detach().to_type(ScalarType.Float32).contiguous().clone().DetachFromDisposeScope(),
+                    initial.Rotations.detach().to_type(ScalarType.Float32).contiguous().clone().DetachFromDisposeScope(),
+                    initial.OpacityLogits.detach().to_type(ScalarType.Float32).contiguous().clone().DetachFromDisposeScope(),
+                    sh.to_type(ScalarType.Float32).contiguous().DetachFromDisposeScope());
             }
             _adam = new GaussianAdam(_scene, _posLr.At(0), o.ScalingLr, o.RotationLr, o.OpacityLr, o.FeatureLr, o.FeatureRestDivisor, o.AdamEpsilon);
             _stats = new DensificationStats(_scene.Count);
             _cache = new (Tensor, Tensor?)?[data.Views.Count];
             _valid = new Tensor?[data.Views.Count];
+            _strategy = o.Strategy ?? new DefaultDensificationStrategy();
+            _context = new StrategyContext(_scene, _adam, _stats, o, _extent, _gen, data.Background.All(b => b == 1f));
         }
 
         public GaussianScene Run(IProgress<ReconstructProgress>? progress, CancellationToken ct)
         {
             var o = _o;
             int total = o.Iterations;
-            int shInterval = o.Scaled(o.ShIncreaseInterval), densFrom = o.Scaled(o.DensifyFrom), densUntil = o.Scaled(o.DensifyUntil);
-            int densEvery = o.Scaled(o.DensifyInterval), resetEvery = o.Scaled(o.OpacityResetInterval);
-            bool whiteBg = _data.Background.All(b => b == 1f);
+            int shInterval = o.Scaled(o.ShIncreaseInterval);
             int activeSh = 0;
             double emaLoss = double.NaN, emaPsnr = double.NaN;
             var clock = Stopwatch.StartNew();
+            var prof = new TrainingProfile();
             // Decode every training image up front, in parallel (decoding dominates the first epoch otherwise).
             try
             {
@@ -156,16 +165,21 @@ public static partial class Reconstructor
             {
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
             }
+            _strategy.Begin(_context);
+            bool nativeChecks = _backend is Rendering.Native.NativeRasterizerBackend;
 
             for (int it = 1; it <= total; it++)
             {
                 ct.ThrowIfCancellationRequested();
+                long t0 = Stopwatch.GetTimestamp();
                 using var scope = NewDisposeScope();
+                using var noGrad = no_grad();
                 _adam[GaussianAdam.Means] = _posLr.At(it);
                 if (it % shInterval == 0 && activeSh < o.ShDegree) activeSh++;
 
                 int vi = NextView();
                 var view = _data.Views[vi];
+                var cam = view.Camera;
                 var (gtRgb, gtAlpha) = Image(vi);
                 float[] bg = _data.Background;
                 var target = gtRgb;
@@ -176,84 +190,114 @@ public static partial class Reconstructor
                     {
                         // Re-composite the target: rgb was fg·a + old·(1−a); swap the background term.
                         var delta = tensor(bg) - tensor(_data.Background);
-                        target = gtRgb + (1 - gtAlpha).unsqueeze(-1) * delta;
+                        target = (gtRgb + (1 - gtAlpha).unsqueeze(-1) * delta).contiguous();
                     }
                 }
+                var settings = new RasterSettings { Background = bg };
+                t0 = prof.Lap(TrainingStage.Data, t0);
 
-                RenderResult render;
+                // Forward: activations, SH colours, rasterization.
+                var means = _scene.Means;
+                var scales = _scene.LogScales.exp();
+                var opac = _scene.OpacityLogits.sigmoid();
+                RasterForward fwd;
+                Tensor colors;
                 try
                 {
-                    render = Rasterizer.Render(_scene, view.Camera, new RenderOptions
-                    {
-                        Backend = o.Backend,
-                        ActiveShDegree = activeSh,
-                        Settings = new RasterSettings { Background = bg },
-                    });
+                    if (!nativeChecks)
+                        foreach (var (t, name) in GaussianAdam.Parameters(_scene).Zip(ParameterNames))
+                            Rasterizer.Validate(t, "scene." + name);
+                    colors = _backend.ShForward(_scene.ShCoefficients, means, cam.Center, activeSh);
+                    t0 = prof.Lap(TrainingStage.ShForward, t0);
+                    fwd = _backend.Forward(new RasterInputs(means, scales, _scene.Rotations, opac, colors), cam, settings);
                 }
                 catch (ArgumentException e) when (e.Message.Contains("NaN", StringComparison.Ordinal))
                 {
                     throw new ReconstructionDivergedException(it, "a scene parameter became NaN or infinite.", e);
                 }
-                using var _ = render;
-                var image = render.Image;
+                using var fwdScope = fwd;
+                var inputs = new RasterInputs(means, scales, _scene.Rotations, opac, colors);
+                var image = fwd.Colors;
                 if (!image.shape.SequenceEqual(target.shape))
-                    throw new InvalidOperationException($"View {vi} ({view.Camera.Name}): rendered image [{string.Join(",", image.shape)}] does not match the loaded image [{string.Join(",", target.shape)}]; check the camera size.");
+                    throw new InvalidOperationException($"View {vi} ({cam.Name}): rendered image [{string.Join(",", image.shape)}] does not match the loaded image [{string.Join(",", target.shape)}]; check the camera size.");
+                t0 = prof.Lap(TrainingStage.RasterForward, t0);
                 if (_valid[vi] is { } valid)
                 {
-                    // Excluded pixels (lens border, mask files) take the render's own value: zero L1 gradient there.
+                    // Excluded pixels (lens border, mask files) take the render's own value: zero loss gradient there.
                     var v3 = valid.unsqueeze(-1);
-                    target = target * v3 + image.detach() * (1 - v3);
+                    target = target * v3 + image * (1 - v3);
                 }
-                var l1 = MeanAbsoluteError.Loss(image, target);
-                var ssim = Ssim.Loss(image, target);
-                var loss = (1 - o.SsimWeight) * l1 + o.SsimWeight * (1 - ssim);
-                double lossValue = loss.item<float>();
+
+                // Loss and its image gradient (fused native L1 + SSIM, or TorchSharp autograd without the native library).
+                var gradImage = ImageGradient(image);
+                var (lossValue, mse) = PhotometricLoss.Compute(image, target, o.SsimWeight, gradImage);
                 if (!double.IsFinite(lossValue))
                     throw new ReconstructionDivergedException(it, $"the loss is {lossValue} (view {vi}).");
-                loss.backward();
+                t0 = prof.Lap(TrainingStage.Loss, t0);
 
-                double mse;
-                using (no_grad()) mse = (image.detach() - target).square().mean().item<float>();
+                using var g = _backend.Backward(inputs, cam, settings, fwd, gradImage, null, null);
+                t0 = prof.Lap(TrainingStage.RasterBackward, t0);
+
+                // Chain rule through the activations; SH backward writes the active coefficients and adds to dL/dmeans.
+                var gLogScales = g.Scales.mul_(scales);
+                var gLogits = g.Opacities.mul_(opac * (1 - opac));
+                var gSh = ShGradient();
+                _backend.ShBackward(_scene.ShCoefficients, means, cam.Center, activeSh, g.Colors, gSh, g.Means);
+                lossValue += _strategy.AddRegularizerGradients(_context, gLogScales, gLogits);
+                t0 = prof.Lap(TrainingStage.ShBackward, t0);
+
                 double psnr = Psnr.FromMse(Math.Max(mse, 1e-12));
                 emaLoss = double.IsNaN(emaLoss) ? lossValue : 0.4 * lossValue + 0.6 * emaLoss;
                 emaPsnr = double.IsNaN(emaPsnr) ? psnr : 0.4 * psnr + 0.6 * emaPsnr;
+                if (_strategy.WantsStatistics(_context, it)) _stats.Add(g.Means2d, fwd.Radii, cam.Width, cam.Height);
+                t0 = prof.Lap(TrainingStage.DensifyStats, t0);
 
-                bool densifyPhase = it < densUntil && it < total;
-                if (densifyPhase)
-                {
-                    var g2d = render.Means2d.grad;
-                    if (g2d is not null) _stats.Add(g2d, render.Radii, view.Camera.Width, view.Camera.Height);
-                }
-                _adam.Step(_scene, (activeSh + 1) * (activeSh + 1));
+                _adam.Step(_scene, [g.Means, gLogScales, g.Quats, gLogits, gSh], (activeSh + 1) * (activeSh + 1));
+                t0 = prof.Lap(TrainingStage.Optimizer, t0);
 
-                if (densifyPhase)
-                {
-                    if (it > densFrom && it % densEvery == 0)
-                    {
-                        bool afterReset = it > resetEvery;
-                        Densifier.DensifyAndPrune(_scene, _adam, _stats, new Densifier.Settings(
-                            o.DensifyGradThreshold, o.PercentDense, _extent, o.SplitCount, o.MinOpacity,
-                            afterReset ? o.PruneWorldSizeFraction * _extent : null,
-                            afterReset ? o.PruneScreenSizePixels : null), _gen);
-                    }
-                    bool roomToRecover = total - it >= (o.MinIterationsAfterOpacityReset == 0 ? 0 : o.Scaled(o.MinIterationsAfterOpacityReset));
-                    if (roomToRecover && (it % resetEvery == 0 || (whiteBg && it == densFrom)))
-                        Densifier.ResetOpacity(_scene, _adam);
-                }
+                _strategy.AfterStep(_context, it);
+                t0 = prof.Lap(TrainingStage.Densify, t0);
 
                 double secs = clock.Elapsed.TotalSeconds;
+                prof.Iterations = it;
                 progress?.Report(new ReconstructProgress(it, total, lossValue, emaLoss, emaPsnr, _scene.Count, activeSh,
-                                                         secs > 0 ? it / secs : 0, clock.Elapsed));
+                                                         secs > 0 ? it / secs : 0, clock.Elapsed, prof.Snapshot()));
+                prof.Lap(TrainingStage.Progress, t0);
             }
 
             using (no_grad())
             using (var check = NewDisposeScope())
             {
-                foreach (var (t, name) in GaussianAdam.Parameters(_scene).Zip(new[] { "means", "log-scales", "rotations", "opacities", "SH" }))
+                foreach (var (t, name) in GaussianAdam.Parameters(_scene).Zip(ParameterNames))
                     if (!isfinite(t).all().item<bool>())
                         throw new ReconstructionDivergedException(total, $"the final {name} contain NaN or infinite values.");
             }
             return _scene.Clone();
+        }
+
+        private static readonly string[] ParameterNames = ["means", "log-scales", "rotations", "opacities", "SH"];
+
+        /// <summary>The reused SH gradient buffer (reallocated when densification changed the count).</summary>
+        private Tensor ShGradient()
+        {
+            var sh = _scene.ShCoefficients;
+            if (_gradSh is null || !_gradSh.shape.SequenceEqual(sh.shape))
+            {
+                _gradSh?.Dispose();
+                _gradSh = zeros_like(sh).DetachFromDisposeScope();
+            }
+            return _gradSh;
+        }
+
+        /// <summary>The reused image-gradient buffer (reallocated when the view size changes).</summary>
+        private Tensor ImageGradient(Tensor image)
+        {
+            if (_gradImage is null || !_gradImage.shape.SequenceEqual(image.shape))
+            {
+                _gradImage?.Dispose();
+                _gradImage = zeros_like(image).DetachFromDisposeScope();
+            }
+            return _gradImage;
         }
 
         private int NextView()
@@ -301,6 +345,7 @@ public static partial class Reconstructor
         public void Dispose()
         {
             _scene.Dispose(); _adam.Dispose(); _stats.Dispose(); _gen.Dispose();
+            _gradSh?.Dispose(); _gradImage?.Dispose();
             foreach (var c in _cache)
                 if (c is { } e) { e.Rgb.Dispose(); e.Alpha?.Dispose(); }
             foreach (var v in _valid) v?.Dispose();

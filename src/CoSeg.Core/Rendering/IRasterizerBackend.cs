@@ -24,6 +24,19 @@ internal interface IRasterizerBackend : IDisposable
                              Tensor gradColors, Tensor? gradAlpha, Tensor? gradDepth);
 
     /// <summary>
+    /// View-dependent SH colours (N×3) of coefficients <paramref name="sh"/> (N×K×3, the first (degree+1)² used) seen
+    /// from <paramref name="centre"/>: max(Σ shₖ·Yₖ(dir) + 0.5, 0), dir = normalize(mean − centre).
+    /// </summary>
+    Tensor ShForward(Tensor sh, Tensor means, (double X, double Y, double Z) centre, int degree);
+
+    /// <summary>
+    /// Backward of <see cref="ShForward"/>: writes dL/dsh into the first (degree+1)² coefficients of every row of
+    /// <paramref name="gradSh"/> (N×K×3; the others are left as they are) and adds dL/dmean into <paramref name="gradMeans"/> (N×3).
+    /// </summary>
+    void ShBackward(Tensor sh, Tensor means, (double X, double Y, double Z) centre, int degree, Tensor gradRgb,
+                    Tensor gradSh, Tensor gradMeans);
+
+    /// <summary>
     /// Feature unprojection for one view: for every pixel p and every Gaussian g blended there with weight
     /// w_gp = α_g(p)·T_g(p), adds w_gp·F_p into <paramref name="featureSums"/>[g] (N×C) and w_gp into
     /// <paramref name="weightSums"/>[g] (N). <paramref name="pixelFeatures"/> is H×W×C at the camera's size.

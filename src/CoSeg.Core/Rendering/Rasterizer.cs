@@ -56,8 +56,7 @@ public static class Rasterizer
     }
 
     /// <summary>
-    /// SH colours on the backend's own SH kernels (ILGPU; native when no gradient is wanted), else TorchSharp maths
-    /// (same convention).
+    /// SH colours on the backend's own SH kernels (native, ILGPU; TorchSharp maths for the reference), one convention.
     /// </summary>
     private static Tensor ShColors(GaussianScene scene, Camera camera, RenderOptions options)
     {
@@ -66,18 +65,10 @@ public static class Rasterizer
             throw new ArgumentOutOfRangeException(nameof(options), $"RenderOptions.ActiveShDegree={degree} must be within 0..{Math.Min(3, scene.ShDegree)} (the scene's SH degree).");
         Validate(scene.ShCoefficients, "scene.ShCoefficients");
         Validate(scene.Means, "scene.Means");
-        var backend = RasterizerBackends.Get(options.Backend);
-        if (backend is Ilgpu.IlgpuRasterizer ilgpu)
-            return ShFunction.apply(ilgpu, camera.Center, degree, scene.ShCoefficients.to(ScalarType.Float32).contiguous(),
-                                    scene.Means.to(ScalarType.Float32).contiguous())[0];
-        bool wantsGrad = torch.is_grad_enabled() && (scene.ShCoefficients.requires_grad || scene.Means.requires_grad);
-        if (!wantsGrad && backend is Native.NativeRasterizerBackend && scene.Means.device_type == DeviceType.CPU)
-        {
-            using var scope = torch.NewDisposeScope();
-            return Native.NativeRasterizerBackend.EvaluateSh(scene.Means.detach().to(ScalarType.Float32),
-                scene.ShCoefficients.detach().to(ScalarType.Float32), degree, camera.Center).MoveToOuterDisposeScope();
-        }
-        return ShEvaluator.Evaluate(scene.ShCoefficients, scene.Means, camera.Center, degree);
+        // SH on the backend's own kernels (the native and ILGPU ones, or TorchSharp maths for the reference).
+        return ShFunction.apply(RasterizerBackends.Get(options.Backend), camera.Center, degree,
+                                scene.ShCoefficients.to(ScalarType.Float32).contiguous(),
+                                scene.Means.to(ScalarType.Float32).contiguous())[0];
     }
 
     /// <summary>

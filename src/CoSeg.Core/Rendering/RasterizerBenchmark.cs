@@ -42,11 +42,17 @@ public static class RasterizerBenchmark
         var (inputs, camera) = SyntheticSplatScene.Create(options.Gaussians, options.Width, options.Height, options.Channels, options.Seed);
         var settings = new RasterSettings();
         var gradColors = rand(options.Height, options.Width, options.Channels);
+        // (pixel, Gaussian) blends of this scene: the same for every backend (same maths), counted once by the native one.
+        long? blends = null;
+        using (var counter = NativeRasterizerBackend.TryCreate(out _))
+            if (counter is not null)
+                using (var f = counter.Forward(inputs, camera, settings))
+                    blends = counter.CountBlends(f);
         var results = new List<RasterizerBenchmarkResult>();
         foreach (var name in backends)
         {
             ct.ThrowIfCancellationRequested();
-            var r = RunOne(name, options, inputs, camera, settings, gradColors, ct);
+            var r = RunOne(name, options, inputs, camera, settings, gradColors, ct) with { Blends = blends };
             results.Add(r);
             onResult?.Invoke(r);
         }

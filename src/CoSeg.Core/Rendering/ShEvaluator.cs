@@ -10,10 +10,9 @@ namespace CoSeg.Rendering;
 /// </summary>
 internal static class ShEvaluator
 {
-    private const double C0 = 0.28209479177387814;
-    private const double C1 = 0.4886025119029199;
-    private static readonly double[] C2 = { 1.0925484305920792, -1.0925484305920792, 0.31539156525252005, -1.0925484305920792, 0.5462742152960396 };
-    private static readonly double[] C3 = { -0.5900435899266435, 2.890611442640554, -0.4570457994644658, 0.3731763325901154, -0.4570457994644658, 1.445305721320277, -0.5900435899266435 };
+    private const double C0 = ShConstants.C0, C1 = ShConstants.C1;
+    private static readonly double[] C2 = { ShConstants.C20, ShConstants.C21, ShConstants.C22, ShConstants.C23, ShConstants.C24 };
+    private static readonly double[] C3 = { ShConstants.C30, ShConstants.C31, ShConstants.C32, ShConstants.C33, ShConstants.C34, ShConstants.C35, ShConstants.C36 };
 
     /// <summary>The SH basis (N×K) for unit directions (N×3), K = (degree+1)².</summary>
     public static Tensor Basis(Tensor dirs, int degree)

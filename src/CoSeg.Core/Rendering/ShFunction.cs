@@ -1,12 +1,12 @@
-using CoSeg.Rendering.Ilgpu;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace CoSeg.Rendering;
 
 /// <summary>
-/// torch autograd bridge over the ILGPU SH kernels. Forward arguments: (IlgpuRasterizer, camera centre, degree,
-/// SH coefficients N×K×3, means N×3); output: [colours N×3]. Backward returns gradients for the coefficients and means.
+/// torch autograd bridge over a backend's SH evaluation (<see cref="IRasterizerBackend.ShForward"/>). Forward arguments:
+/// (backend, camera centre, degree, SH coefficients N×K×3, means N×3); output: [colours N×3]. Backward returns
+/// gradients for the coefficients and means.
 /// </summary>
 internal sealed class ShFunction : autograd.MultiTensorFunction<ShFunction>
 {
@@ -14,7 +14,7 @@ internal sealed class ShFunction : autograd.MultiTensorFunction<ShFunction>
 
     public override List<Tensor> forward(autograd.AutogradContext ctx, params object[] vars)
     {
-        var backend = (IlgpuRasterizer)vars[0];
+        var backend = (IRasterizerBackend)vars[0];
         var centre = ((double X, double Y, double Z))vars[1];
         int degree = (int)vars[2];
         var sh = (Tensor)vars[3];
@@ -29,9 +29,11 @@ internal sealed class ShFunction : autograd.MultiTensorFunction<ShFunction>
     public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> grad_outputs)
     {
         var saved = ctx.get_saved_variables();
-        var backend = (IlgpuRasterizer)ctx.get_data("backend");
-        var (gSh, gMeans) = backend.ShBackward(saved[0], saved[1], ((double X, double Y, double Z))ctx.get_data("centre"), (int)ctx.get_data("degree"),
-                                               grad_outputs[0].contiguous());
+        var backend = (IRasterizerBackend)ctx.get_data("backend");
+        var gSh = zeros_like(saved[0]);
+        var gMeans = zeros_like(saved[1]);
+        backend.ShBackward(saved[0], saved[1], ((double X, double Y, double Z))ctx.get_data("centre"), (int)ctx.get_data("degree"),
+                           grad_outputs[0].contiguous(), gSh, gMeans);
         return new List<Tensor> { null!, null!, null!, gSh, gMeans };
     }
 }

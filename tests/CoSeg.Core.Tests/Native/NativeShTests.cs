@@ -59,11 +59,16 @@ public class NativeShTests
         var cam = new[] { 0.3, -0.2, -3.0 };
         var expected = Eval(means, sh, n, k, degree, cam);
         Assert.Contains(expected, v => v == 0);
-        var rgb = NativeRasterizerBackend.EvaluateSh(T(means, n, 3), T(sh, n, k, 3), degree, (cam[0], cam[1], cam[2]));
+        var backend = NativeBackends.Get(false);
+        var rgb = backend.ShForward(T(sh, n, k, 3), T(means, n, 3), (cam[0], cam[1], cam[2]), degree);
         Assert.True(RelErr(D(rgb), expected) < 1e-5, $"SH rel err {RelErr(D(rgb), expected)}");
 
         var grgb = Enumerable.Range(0, 3 * n).Select(_ => rng.NextDouble() * 2 - 1).ToArray();
-        var (gSh, gMeans) = NativeRasterizerBackend.EvaluateShBackward(T(means, n, 3), T(sh, n, k, 3), degree, (cam[0], cam[1], cam[2]), T(grgb, n, 3));
+        // The backward writes the active coefficients only and adds into the means gradient (start it at 1).
+        var gSh = zeros(n, k, 3);
+        var gMeansAcc = ones(n, 3);
+        backend.ShBackward(T(sh, n, k, 3), T(means, n, 3), (cam[0], cam[1], cam[2]), degree, T(grgb, n, 3), gSh, gMeansAcc);
+        var gMeans = gMeansAcc - 1;
         double L(double[] m, double[] s) => Eval(m, s, n, k, degree, cam).Zip(grgb, (a, b) => a * b).Sum();
         const double h = 1e-6;
         var fdSh = new double[sh.Length];
@@ -89,8 +94,9 @@ public class NativeShTests
     public void BadShArgumentsAreRejected()
     {
         using var scope = NewDisposeScope();
-        Assert.Throws<ArgumentOutOfRangeException>(() => NativeRasterizerBackend.EvaluateSh(zeros(2, 3), zeros(2, 16, 3), 4, (0, 0, 0)));
-        var ex = Assert.Throws<ArgumentException>(() => NativeRasterizerBackend.EvaluateSh(zeros(2, 3), zeros(2, 4, 3), 2, (0, 0, 0)));
+        var backend = NativeBackends.Get(false);
+        Assert.Throws<ArgumentOutOfRangeException>(() => backend.ShForward(zeros(2, 16, 3), zeros(2, 3), (0, 0, 0), 4));
+        var ex = Assert.Throws<ArgumentException>(() => backend.ShForward(zeros(2, 4, 3), zeros(2, 3), (0, 0, 0), 2));
         Assert.Contains("sh", ex.Message);
     }
 }

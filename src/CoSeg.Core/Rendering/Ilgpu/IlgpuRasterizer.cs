@@ -250,7 +250,7 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
     }
 
     /// <summary>SH colours (N×3) of coefficients N×K×3 for the camera centre, using SH up to <paramref name="degree"/>.</summary>
-    internal Tensor ShForward(Tensor sh, Tensor means, (double X, double Y, double Z) centre, int degree)
+    public Tensor ShForward(Tensor sh, Tensor means, (double X, double Y, double Z) centre, int degree)
     {
         long n = means.shape[0];
         int k = (int)sh.shape[1];
@@ -266,8 +266,20 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
         }
     }
 
+    /// <inheritdoc />
+    public void ShBackward(Tensor sh, Tensor means, (double X, double Y, double Z) centre, int degree, Tensor gradRgb,
+                           Tensor gradSh, Tensor gradMeans)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var (gs, gm) = ShGradients(sh, means, centre, degree, gradRgb);
+        int k = (degree + 1) * (degree + 1);
+        gradSh[.., ..k, ..].copy_(gs[.., ..k, ..]);
+        gradMeans.add_(gm);
+    }
+
     /// <summary>Gradients of <see cref="ShForward"/> with respect to the coefficients (N×K×3) and the means (N×3).</summary>
-    internal (Tensor Sh, Tensor Means) ShBackward(Tensor sh, Tensor means, (double X, double Y, double Z) centre, int degree, Tensor gradColors)
+    internal (Tensor Sh, Tensor Means) ShGradients(Tensor sh, Tensor means, (double X, double Y, double Z) centre, int degree, Tensor gradColors)
     {
         long n = means.shape[0];
         int k = (int)sh.shape[1];

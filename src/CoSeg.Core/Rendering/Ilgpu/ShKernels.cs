@@ -16,11 +16,11 @@ internal struct ShParams
 /// </summary>
 internal static class ShKernels
 {
-    private const float C0 = 0.28209479177387814f;
-    private const float C1 = 0.4886025119029199f;
-    private const float C20 = 1.0925484305920792f, C21 = -1.0925484305920792f, C22 = 0.31539156525252005f, C23 = -1.0925484305920792f, C24 = 0.5462742152960396f;
-    private const float C30 = -0.5900435899266435f, C31 = 2.890611442640554f, C32 = -0.4570457994644658f, C33 = 0.3731763325901154f,
-                        C34 = -0.4570457994644658f, C35 = 1.445305721320277f, C36 = -0.5900435899266435f;
+    private const float C0 = (float)ShConstants.C0;
+    private const float C1 = (float)ShConstants.C1;
+    private const float C20 = (float)ShConstants.C20, C21 = (float)ShConstants.C21, C22 = (float)ShConstants.C22, C23 = (float)ShConstants.C23, C24 = (float)ShConstants.C24;
+    private const float C30 = (float)ShConstants.C30, C31 = (float)ShConstants.C31, C32 = (float)ShConstants.C32, C33 = (float)ShConstants.C33,
+                        C34 = (float)ShConstants.C34, C35 = (float)ShConstants.C35, C36 = (float)ShConstants.C36;
 
     /// <summary>Basis function k at unit direction (x, y, z).</summary>
     private static float Basis(int k, float x, float y, float z)

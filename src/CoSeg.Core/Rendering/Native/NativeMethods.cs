@@ -64,9 +64,12 @@ internal static unsafe partial class NativeMethods
     public static partial int ShForward(int threads, long n, int k, int degree, IntPtr means, IntPtr sh,
         float* camPos, IntPtr outRgb);
 
-    [LibraryImport(Lib, EntryPoint = "coseg_sh_backward")]
-    public static partial int ShBackward(int threads, long n, int k, int degree, IntPtr means, IntPtr sh,
+    [LibraryImport(Lib, EntryPoint = "coseg_sh_backward_add")]
+    public static partial int ShBackwardAdd(int threads, long n, int k, int degree, IntPtr means, IntPtr sh,
         float* camPos, IntPtr gradRgb, IntPtr gSh, IntPtr gMeans);
+
+    [LibraryImport(Lib, EntryPoint = "coseg_count_blends")]
+    public static partial int CountBlends(IntPtr ctx, IntPtr state, long* blends);
 
     // TorchSharp's own native bridge (already loaded by TorchSharp): the tensor's data pointer, no copy.
     [LibraryImport("LibTorchSharp", EntryPoint = "THSTensor_data")]

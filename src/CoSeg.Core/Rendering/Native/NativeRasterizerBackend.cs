@@ -205,34 +205,54 @@ internal sealed class NativeRasterizerBackend : IRasterizerBackend
     }
 
     /// <summary>
-    /// Inria-convention SH colours: max(Σ sh_k·basis_k(dir) + 0.5, 0) with dir = normalize(mean − camera centre).
-    /// <paramref name="sh"/> is N×K×3; the first (degree+1)² coefficients are used. Returns N×3.
+    /// Number of (pixel, Gaussian) blends of a forward pass of this backend (the backward pass revisits the same set).
+    /// A separate recount from the saved state, for benchmarks: the kernels themselves do not count.
     /// </summary>
-    internal static unsafe Tensor EvaluateSh(Tensor means, Tensor sh, int degree, (double X, double Y, double Z) cameraCenter)
+    public unsafe long CountBlends(RasterForward forward)
+    {
+        ArgumentNullException.ThrowIfNull(forward);
+        if (forward.State is not NativeRasterState saved || saved.Owner != this)
+            throw new ArgumentException("The forward result was not produced by this native backend.", nameof(forward));
+        var ctx = RentContext();
+        try
+        {
+            long blends;
+            NativeMethods.Check(NativeMethods.CountBlends(ctx, saved.Handle, &blends), "count blends");
+            return blends;
+        }
+        finally
+        {
+            ReturnContext(ctx);
+        }
+    }
+
+    /// <inheritdoc />
+    public unsafe Tensor ShForward(Tensor sh, Tensor means, (double X, double Y, double Z) centre, int degree)
     {
         var (n, k) = ValidateSh(means, sh, degree);
         using var scope = NewDisposeScope();
         var m = Prep(means, nameof(means)); var s = Prep(sh, nameof(sh));
         var rgb = empty(new long[] { n, 3 }, ScalarType.Float32);
-        var cp = stackalloc float[3] { (float)cameraCenter.X, (float)cameraCenter.Y, (float)cameraCenter.Z };
-        NativeMethods.Check(NativeMethods.ShForward(0, n, k, degree, Ptr(m), Ptr(s), cp, Ptr(rgb)), "SH forward");
+        var cp = stackalloc float[3] { (float)centre.X, (float)centre.Y, (float)centre.Z };
+        NativeMethods.Check(NativeMethods.ShForward(_threads, n, k, degree, Ptr(m), Ptr(s), cp, Ptr(rgb)), "SH forward");
         return rgb.MoveToOuterDisposeScope();
     }
 
-    /// <summary>Backward of <see cref="EvaluateSh"/>: gradients w.r.t. sh (N×K×3, zero beyond the degree) and means (N×3).</summary>
-    internal static unsafe (Tensor GradSh, Tensor GradMeans) EvaluateShBackward(Tensor means, Tensor sh, int degree,
-        (double X, double Y, double Z) cameraCenter, Tensor gradRgb)
+    /// <inheritdoc />
+    public unsafe void ShBackward(Tensor sh, Tensor means, (double X, double Y, double Z) centre, int degree, Tensor gradRgb,
+                                  Tensor gradSh, Tensor gradMeans)
     {
         var (n, k) = ValidateSh(means, sh, degree);
         if (gradRgb.dim() != 2 || gradRgb.shape[0] != n || gradRgb.shape[1] != 3)
             throw new ArgumentException($"gradRgb must be N×3 = {n}×3, got [{string.Join(",", gradRgb.shape)}].", nameof(gradRgb));
+        RequireInPlace(gradMeans, nameof(gradMeans), n, 3);
+        if (gradSh.dim() != 3 || gradSh.shape[0] != n || gradSh.shape[1] != k || gradSh.shape[2] != 3 || !gradSh.is_contiguous()
+            || gradSh.dtype != ScalarType.Float32 || gradSh.device_type != DeviceType.CPU)
+            throw new ArgumentException($"gradSh must be a contiguous float32 CPU tensor [{n},{k},3], got [{string.Join(",", gradSh.shape)}].", nameof(gradSh));
         using var scope = NewDisposeScope();
         var m = Prep(means, nameof(means)); var s = Prep(sh, nameof(sh)); var g = Prep(gradRgb, nameof(gradRgb));
-        var gSh = empty(new long[] { n, k, 3 }, ScalarType.Float32);
-        var gM = empty(new long[] { n, 3 }, ScalarType.Float32);
-        var cp = stackalloc float[3] { (float)cameraCenter.X, (float)cameraCenter.Y, (float)cameraCenter.Z };
-        NativeMethods.Check(NativeMethods.ShBackward(0, n, k, degree, Ptr(m), Ptr(s), cp, Ptr(g), Ptr(gSh), Ptr(gM)), "SH backward");
-        return (gSh.MoveToOuterDisposeScope(), gM.MoveToOuterDisposeScope());
+        var cp = stackalloc float[3] { (float)centre.X, (float)centre.Y, (float)centre.Z };
+        NativeMethods.Check(NativeMethods.ShBackwardAdd(_threads, n, k, degree, Ptr(m), Ptr(s), cp, Ptr(g), Ptr(gradSh), Ptr(gradMeans)), "SH backward");
     }
 
     private static (long N, int K) ValidateSh(Tensor means, Tensor sh, int degree)

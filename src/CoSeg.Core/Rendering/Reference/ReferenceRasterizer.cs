@@ -47,6 +47,29 @@ internal sealed class ReferenceRasterizer : IRasterizerBackend
         return result;
     }
 
+    /// <inheritdoc />
+    public Tensor ShForward(Tensor sh, Tensor means, (double X, double Y, double Z) centre, int degree)
+    {
+        using var noGrad = no_grad();
+        return ShEvaluator.Evaluate(sh, means, centre, degree);
+    }
+
+    /// <inheritdoc />
+    public void ShBackward(Tensor sh, Tensor means, (double X, double Y, double Z) centre, int degree, Tensor gradRgb,
+                           Tensor gradSh, Tensor gradMeans)
+    {
+        using var scope = NewDisposeScope();
+        using var enable = enable_grad();
+        var s = sh.detach().requires_grad_(true);
+        var m = means.detach().requires_grad_(true);
+        var rgb = ShEvaluator.Evaluate(s, m, centre, degree);
+        var g = autograd.grad(new List<Tensor> { rgb }, new List<Tensor> { s, m }, new List<Tensor> { gradRgb }, allow_unused: true);
+        using var noGrad = no_grad();
+        int k = (degree + 1) * (degree + 1);
+        gradSh[.., ..k, ..].copy_(g[0][.., ..k, ..]);
+        if (g[1] is { IsInvalid: false } gm) gradMeans.add_(gm);
+    }
+
     public void Unproject(RasterInputs inputs, Camera camera, RasterSettings settings, Tensor pixelFeatures,
                           Tensor featureSums, Tensor weightSums)
     {
