@@ -14,14 +14,15 @@ namespace CoSeg.Cli.Commands;
 internal sealed class SegmentCommand : ICliCommand
 {
     public string Name => "segment";
-    public string Summary => "Segment a Gaussian scene from raw 2D label PNGs (CoSeg shared decoder or per-Gaussian baseline)";
+    public string Summary => "Segment a Gaussian scene from raw 2D label PNGs (CoSeg shared decoder, per-Gaussian baseline or training-free vote)";
     public IReadOnlyList<CliOption> Options { get; } = new[]
     {
         new CliOption("data", "DIR", "dataset folder (nerf-synthetic, instant-ngp, llff, colmap)", Required: true, IsPath: true),
         new CliOption("ply", "FILE", "reconstructed scene (PLY, compressed PLY, .spz or .splat)", Required: true, IsPath: true),
         new CliOption("labels", "DIR|MODEL", "raw label PNGs, one per training view (<view name>.png), or a 2D model that labels the views: onnx:PATH, torchscript:PATH, sam:ENCODER,DECODER (SAM automatic masks; implies --instance)", Required: true),
         new CliOption("out", "DIR", "output folder", Required: true, IsPath: true, MustExist: false),
-        new CliOption("method", "coseg|per-gaussian", "segmentation method (default coseg)"),
+        new CliOption("method", "coseg|per-gaussian|vote", "segmentation method (default coseg; vote = training-free αT label vote)"),
+        new CliOption("backend", "NAME", CliBackends.Help),
         new CliOption("features", "builtin|MODEL", "2D feature backbone for CoSeg: builtin (default), torchscript:PATH or onnx:PATH"),
         new CliOption("classes", "K", "output identities including 0 = ignore (default 16)"),
         new CliOption("gt", "DIR", "ground-truth label PNGs of the test views: writes metrics.json", IsPath: true),
@@ -36,7 +37,10 @@ internal sealed class SegmentCommand : ICliCommand
     public async Task<int> RunAsync(CliArgs args, CancellationToken ct)
     {
         string outDir = args.Require("out");
-        var method = args.GetChoice("method", "coseg", "coseg", "per-gaussian") == "coseg" ? SegmentationMethod.CoSeg : SegmentationMethod.PerGaussian;
+        var method = args.GetChoice("method", "coseg", "coseg", "per-gaussian", "vote") switch
+        {
+            "coseg" => SegmentationMethod.CoSeg, "vote" => SegmentationMethod.Vote, _ => SegmentationMethod.PerGaussian,
+        };
         int classes = args.GetInt("classes", 16), iterations = args.GetInt("iterations", 1500), downscale = args.GetInt("downscale", 1);
         if (classes < 2) throw new CliUsageException("--classes must be ≥ 2");
         if (iterations < 1) throw new CliUsageException("--iterations must be ≥ 1 (0 would score an untrained field)");
@@ -57,7 +61,7 @@ internal sealed class SegmentCommand : ICliCommand
             var options = new SegmentOptions
             {
                 Method = method, Classes = classes, Iterations = iterations, Mode = args.Has("instance") || ModelSpec.IsInstanceLabelSpec(labelSpec) ? LabelMode.Instance : LabelMode.Semantic,
-                MaxImageSide = args.GetInt("max-side", 200),
+                MaxImageSide = args.GetInt("max-side", 200), Backend = CliBackends.Get(args),
             };
             Console.Error.WriteLine($"segment: {scene.Count} Gaussians, {dataset.Train.Count} training views, method {method}, features {extractor.Name}");
             var progress = new Progress<SegmentProgress>(p =>
@@ -66,6 +70,7 @@ internal sealed class SegmentCommand : ICliCommand
             });
             using var result = await Segmenter.SegmentAsync(scene, dataset, labels, extractor, options, progress, ct);
             foreach (var w in result.Warnings) Console.Error.WriteLine($"  warning: {w}");
+            Console.Error.WriteLine($"segment: backend {result.Backend}");
             result.SavePly(Path.Combine(outDir, "segmented.ply"));
             var testViews = dataset.Test.Count > 0 ? dataset.Test : dataset.Val.Count > 0 ? dataset.Val : dataset.Train;
             var mapsDir = Path.Combine(outDir, "labels");
@@ -85,21 +90,35 @@ internal sealed class SegmentCommand : ICliCommand
                 if (truth is null) { Console.Error.WriteLine($"  warning: no ground truth for test view '{v.Name}'"); continue; }
                 scorer.Add(truth, map);
             }
+            var timings = TimingsJson(result.Timings);
+            File.WriteAllText(Path.Combine(outDir, "timings.json"), JsonSerializer.Serialize(timings));
             if (gt is not null)
             {
                 if (scorer.Views == 0) throw new InvalidDataException($"--gt {args.Get("gt")} has no label image for any test view.");
                 var scores = scorer.Score();
                 var json = JsonSerializer.Serialize(new
                 {
-                    miou = scores.MeanIoU, accuracy = scores.Accuracy, pq = scores.PQ, views = scores.Views, seconds = result.Seconds,
+                    miou = scores.MeanIoU, accuracy = scores.Accuracy, pq = scores.PQ, views = scores.Views, seconds = result.Seconds, timings,
                     class_iou = scores.ClassIoU.ToDictionary(kv => kv.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), kv => kv.Value),
                 });
                 AtomicFile.WriteAllText(Path.Combine(outDir, "metrics.json"), json);
                 Console.WriteLine(json);
             }
+            if (gt is null) Console.WriteLine(JsonSerializer.Serialize(new { seconds = result.Seconds, timings }));
             Console.Error.WriteLine($"segment: wrote {outDir}/segmented.ply and {testViews.Count} label maps in {result.Seconds:F1} s");
             return 0;
         }
         finally { (extractor as IDisposable)?.Dispose(); (labels as IDisposable)?.Dispose(); }
     }
+
+    /// <summary>Seconds per stage and peak memory, as JSON fields (also used by bench-seg).</summary>
+    internal static Dictionary<string, object> TimingsJson(SegmentationTimings t) => new()
+    {
+        ["labels_s"] = Math.Round(t.LabelsSeconds, 3), ["features_s"] = Math.Round(t.FeaturesSeconds, 3),
+        ["unprojection_s"] = Math.Round(t.UnprojectionSeconds, 3), ["knn_s"] = Math.Round(t.KnnSeconds, 3),
+        ["association_s"] = Math.Round(t.AssociationSeconds, 3), ["voting_s"] = Math.Round(t.VotingSeconds, 3),
+        ["training_s"] = Math.Round(t.TrainingSeconds, 3), ["label_rendering_s"] = Math.Round(t.LabelRenderingSeconds, 3),
+        ["total_s"] = Math.Round(t.TotalSeconds, 3),
+        ["peak_rss_mb"] = Math.Round(t.PeakResidentBytes / 1048576.0, 1), ["peak_managed_mb"] = Math.Round(t.PeakManagedBytes / 1048576.0, 1),
+    };
 }
