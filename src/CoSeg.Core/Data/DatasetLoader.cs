@@ -55,8 +55,12 @@ public static class DatasetLoader
             case "instant-ngp":
             {
                 var report = new TransformsJsonReader.ReadReport();
-                var views = TransformsJsonReader.ReadSplit(Path.Combine(root, "transforms.json"), options, bg, report, new UndistorterCache(), cancellationToken);
-                return new SceneDataset(format, root, views, null, null, bg) { SkippedImages = report.Skipped, Notes = report.Notes };
+                string json = Path.Combine(root, "transforms.json");
+                var views = TransformsJsonReader.ReadSplit(json, options, bg, report, new UndistorterCache(), cancellationToken);
+                return new SceneDataset(format, root, views, null, null, bg)
+                {
+                    SkippedImages = report.Skipped, Notes = report.Notes, ContentCube = TransformsJsonReader.ReadInstantNgpCube(json),
+                };
             }
             case "llff": return LlffReader.Read(root, options, cancellationToken);
             case "colmap": return ColmapReader.Read(root, options, cancellationToken);

@@ -57,6 +57,11 @@ public sealed class SceneDataset : IDisposable
     public IReadOnlyList<string> SkippedImages { get; init; } = Array.Empty<string>();
     /// <summary>Things the reader noticed and deliberately did not use (e.g. nerfstudio depth files), one sentence each.</summary>
     public IReadOnlyList<string> Notes { get; init; } = Array.Empty<string>();
+    /// <summary>
+    /// Where the format says the scene's content is (world frame), when it says so: instant-ngp's unit cube (from the
+    /// file's <c>scale</c> and <c>offset</c>), else null. Random initialisation fills this cube when there are no points.
+    /// </summary>
+    public SceneCube? ContentCube { get; init; }
     /// <summary>Number of sparse points (0 when there are none).</summary>
     public long PointCount => Points?.shape[0] ?? 0;
 
@@ -162,3 +167,6 @@ public sealed class SceneDataset : IDisposable
         + (SkippedImages.Count > 0 ? $", {SkippedImages.Count} frames skipped (missing images)" : "")
         + (AllViews.Any(v => v.Undistorted) ? $", undistorted from {string.Join("/", AllViews.Where(v => v.Undistorted).Select(v => v.CameraModel).Distinct())}" : "");
 }
+
+/// <summary>An axis-aligned cube in the world frame: centre and half the side length.</summary>
+public readonly record struct SceneCube(double CenterX, double CenterY, double CenterZ, double HalfSide);

@@ -188,6 +188,32 @@ internal static class TransformsJsonReader
         catch (ArgumentException e) { throw new InvalidDataException($"{where}: {e.Message}", e); }
     }
 
+    /// <summary>
+    /// The cube instant-ngp treats as the scene (its unit cube [0, 1]³ mapped back to the file's frame): instant-ngp maps
+    /// a position p to p·scale + offset (then cycles the axes), with defaults scale 0.33 and offset (0.5, 0.5, 0.5), so
+    /// the content lies in the cube of centre (0.5 − offset)/scale and half-side 0.5/scale (±1.5 by default, around the
+    /// origin that colmap2nerf.py moves the cameras' centre of attention to). <c>aabb_scale</c> only widens the region
+    /// for background and is not used. Null for nerfstudio files (<c>camera_model</c> or <c>applied_transform</c>),
+    /// which make no such promise.
+    /// </summary>
+    internal static SceneCube? ReadInstantNgpCube(string jsonPath)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(jsonPath), new JsonDocumentOptions { AllowTrailingCommas = true });
+        var root = doc.RootElement;
+        if (root.TryGetProperty("camera_model", out _) || root.TryGetProperty("applied_transform", out _)) return null;
+        double scale = Number(root, root, "scale", jsonPath) ?? 0.33;
+        if (!(scale > 0) || !double.IsFinite(scale)) throw new InvalidDataException($"{jsonPath}: 'scale' must be a positive number, got {scale}.");
+        var offset = new[] { 0.5, 0.5, 0.5 };
+        if (root.TryGetProperty("offset", out var off) && off.ValueKind != JsonValueKind.Null)
+        {
+            if (off.ValueKind != JsonValueKind.Array || off.GetArrayLength() != 3
+                || off.EnumerateArray().Any(v => v.ValueKind != JsonValueKind.Number || !double.IsFinite(v.GetDouble())))
+                throw new InvalidDataException($"{jsonPath}: 'offset' must be an array of 3 finite numbers.");
+            offset = off.EnumerateArray().Select(v => v.GetDouble()).ToArray();
+        }
+        return new SceneCube((0.5 - offset[0]) / scale, (0.5 - offset[1]) / scale, (0.5 - offset[2]) / scale, 0.5 / scale);
+    }
+
     private static double[] ReadMatrix(JsonElement frame, string where, string key)
     {
         if (!frame.TryGetProperty(key, out var tm) || tm.ValueKind != JsonValueKind.Array)

@@ -24,7 +24,8 @@ public sealed record ReconstructOptions
     public int InitPoints { get; init; } = 100_000;
     /// <summary>
     /// Half side of the random-initialisation cube, centred at the origin. Null: 1.3 (the reference's cube of side 2.6)
-    /// for NeRF-synthetic data, otherwise 0.3 × the camera radius around the camera centroid.
+    /// for NeRF-synthetic data, the format's content cube for instant-ngp data (<see cref="CoSeg.Data.SceneDataset.ContentCube"/>),
+    /// otherwise 0.3 × the camera radius around the camera centroid.
     /// </summary>
     public double? RandomInitHalfSide { get; init; }
     /// <summary>Initial opacity of every Gaussian (reference 0.1).</summary>

@@ -17,8 +17,9 @@ public static partial class Reconstructor
 {
     /// <summary>
     /// Builds the initial scene for <paramref name="data"/>: its sparse points when present, otherwise
-    /// <see cref="ReconstructOptions.InitPoints"/> random points in a cube (side 2.6 at the origin for NeRF-synthetic
-    /// data, else ±0.3·camera radius around the camera centroid unless <see cref="ReconstructOptions.RandomInitHalfSide"/> is set).
+    /// <see cref="ReconstructOptions.InitPoints"/> random points in a cube: ±<see cref="ReconstructOptions.RandomInitHalfSide"/>
+    /// at the origin when set, else side 2.6 at the origin for NeRF-synthetic data, the format's content cube when it has
+    /// one (<see cref="TrainingData.ContentCube"/>: instant-ngp), else ±0.3·camera radius around the camera centroid.
     /// </summary>
     public static GaussianScene Initialize(TrainingData data, ReconstructOptions options)
     {
@@ -28,8 +29,13 @@ public static partial class Reconstructor
         if (data.Points is { } pts && pts.shape[0] > 0)
             return GaussianInitializer.FromPoints(pts, data.PointColors, options.ShDegree, options.InitialOpacity);
         var (center, extent) = SceneExtent.FromCameras(data.Views.Select(v => v.Camera).ToList());
-        (double, double, double) c = data.IsNerfSynthetic || options.RandomInitHalfSide is not null ? (0, 0, 0) : center;
-        double half = options.RandomInitHalfSide ?? (data.IsNerfSynthetic ? 1.3 : 0.3 * extent / 1.1);
+        (double, double, double) c; double half;
+        if (options.RandomInitHalfSide is { } hs) (c, half) = ((0, 0, 0), hs);
+        else if (data.IsNerfSynthetic) (c, half) = ((0, 0, 0), 1.3);
+        // The format's own content cube (instant-ngp): the camera centroid of an inward-facing rig lies far from the
+        // content (above it for a hemisphere of cameras), so a cube around it would miss the object.
+        else if (data.ContentCube is { } cube) (c, half) = ((cube.CenterX, cube.CenterY, cube.CenterZ), cube.HalfSide);
+        else (c, half) = (center, 0.3 * extent / 1.1);
         int count = options.Strategy?.MaxGaussians is { } budget ? (int)Math.Min(options.InitPoints, budget) : options.InitPoints;
         RequireTrainingMemory(count, options.ShDegree, data, "ReconstructOptions.InitPoints");
         return GaussianInitializer.RandomInCube(count, c, half, options.ShDegree, options.Seed, options.InitialOpacity);

@@ -33,6 +33,7 @@ public static partial class Reconstructor
             return (img.Rgb, img.Alpha);
         }) { LoadValidMask = v.HasValidMask ? v.LoadValidMask : null }).ToList();
         return new TrainingData(views, dataset.Points, dataset.PointColors, dataset.Background.ToArray(),
-                                string.Equals(dataset.Format, "nerf-synthetic", StringComparison.Ordinal));
+                                string.Equals(dataset.Format, "nerf-synthetic", StringComparison.Ordinal))
+        { ContentCube = dataset.ContentCube };
     }
 }

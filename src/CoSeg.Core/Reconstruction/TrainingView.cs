@@ -27,4 +27,8 @@ public sealed record TrainingView(Camera Camera, Func<(Tensor Rgb, Tensor? Alpha
 /// <param name="Background">Background colour the images were composited on (3 values).</param>
 /// <param name="IsNerfSynthetic">True for Blender/NeRF-synthetic scenes (random init in the reference's cube at the origin).</param>
 public sealed record TrainingData(IReadOnlyList<TrainingView> Views, Tensor? Points, Tensor? PointColors,
-                                  float[] Background, bool IsNerfSynthetic);
+                                  float[] Background, bool IsNerfSynthetic)
+{
+    /// <summary>Where the dataset's format says the content is (see <see cref="CoSeg.Data.SceneDataset.ContentCube"/>); random init fills it.</summary>
+    public CoSeg.Data.SceneCube? ContentCube { get; init; }
+}
