@@ -40,7 +40,7 @@ public class TopContributorTests
         Assert.Equal(ScalarType.Int32, actual.Index.dtype);
 
         // Which pixels have an unambiguous winner: the reference's best weight beats its runner-up by > 1e-3.
-        var dense = ReferenceRasterizer.Compute(inputs, cam, settings, null);
+        var dense = ReferenceRasterizer.Compute(inputs, ProjectionParams.Create(cam, settings), null);
         var top2 = dense.Weights.topk(2, dim: 1).values;
         var clear = (top2[.., 0] - top2[.., 1]).gt(1e-3).reshape(h, w);
         int clearCount = clear.sum().item<long>() is var c ? (int)c : 0;

@@ -234,9 +234,9 @@ internal sealed class NativeRasterizerBackend : IRasterizerBackend
     }
 
     /// <inheritdoc />
-    public unsafe TopContributorResult TopContributor(RasterInputs inputs, Camera camera, RasterSettings settings)
+    public unsafe TopContributorResult TopContributor(RasterInputs inputs, ProjectionParams camera)
     {
-        ArgumentNullException.ThrowIfNull(inputs); ArgumentNullException.ThrowIfNull(camera); ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(inputs); ArgumentNullException.ThrowIfNull(camera);
         ObjectDisposedException.ThrowIf(_disposed, this);
         var n = inputs.Count;
         ValidateGeometry(inputs, n);
@@ -245,7 +245,7 @@ internal sealed class NativeRasterizerBackend : IRasterizerBackend
         var quats = Prep(inputs.Quats, "Quats"); var opac = Prep(inputs.Opacities, "Opacities");
         var index = empty(new long[] { camera.Height, camera.Width }, ScalarType.Int32);
         var weight = empty(new long[] { camera.Height, camera.Width }, ScalarType.Float32);
-        var cam = ToNative(camera, settings);
+        var cam = ToNative(camera);
         var ctx = RentContext();
         try
         {
