@@ -1,19 +1,22 @@
 using CoSeg.Geometry;
 using BenchmarkDotNet.Attributes;
+using CoSeg.Rendering;
 using CoSeg.Segmentation;
 using CoSeg.Segmentation.Benchmark;
 
 namespace CoSeg.Benchmarks;
 
 /// <summary>
-/// Stages of the segmentation pipeline on the generated benchmark scene: blending-weight cache per view, k-NN over
-/// Gaussian centres, and a full (short) CoSeg / per-Gaussian segmentation. Quality numbers come from `coseg bench-seg`.
+/// Stages of the segmentation pipeline on the generated benchmark scene: one frozen-geometry training step's backend
+/// work (visible set, K-channel render, channels-only backward) on the default backend, k-NN over Gaussian centres,
+/// and a full (short) CoSeg / per-Gaussian / vote segmentation. Quality numbers come from `coseg bench-seg`.
 /// </summary>
 [MemoryDiagnoser]
 public class SegmentationBenchmarks
 {
     private SyntheticSegmentationScene _scene = null!;
-    private BlendWeightRasterizer.Geometry _geometry = null!;
+    private FrozenGeometry _geometry = null!;
+    private float[] _means = null!;
     private Dictionary<string, int[]> _labels = null!;
 
     /// <summary>Gaussians per unit of object surface (900 ≈ 16k Gaussians, 5800 ≈ 100k).</summary>
@@ -24,22 +27,31 @@ public class SegmentationBenchmarks
     public void Setup()
     {
         _scene = SyntheticSegmentationScene.Create(new SyntheticSceneOptions { Density = Density, ImageSize = 128, TrainViews = 12, TestViews = 2 });
-        _geometry = BlendWeightRasterizer.Geometry.FromScene(_scene.Scene);
+        _geometry = new FrozenGeometry(_scene.Scene, "auto");
+        _means = _geometry.Means.data<float>().ToArray();
         _labels = SegmentationBenchmark.NoisyLabels(_scene, LabelNoiseOptions.Default, 0);
     }
 
     [GlobalCleanup]
-    public void Cleanup() => _scene.Dispose();
+    public void Cleanup() { _geometry.Dispose(); _scene.Dispose(); }
 
-    [Benchmark(Description = "blend weights, one 128² view")]
-    public int BlendWeights()
+    [Benchmark(Description = "training step backend work, one 128² view, K = 8")]
+    public long TrainingStep()
     {
-        using var w = BlendWeightRasterizer.Compute(_geometry, _scene.TrainViews[0].Camera);
-        return w.Count;
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var view = _geometry.View(_scene.TrainViews[0].Camera);
+        var visible = _geometry.Visible(view);
+        var channels = TorchSharp.torch.zeros(_geometry.Count, 8).requires_grad_(true);
+        var (image, _) = _geometry.Render(channels, view);
+        image.sum().backward();
+        return visible.shape[0];
     }
 
     [Benchmark(Description = "k-NN, k = 128")]
-    public int Knn() => new NeighborGrid(_geometry.Means).Query(128).Length;
+    public int Knn() => new NeighborGrid(_means).Query(128).Length;
+
+    [Benchmark(Description = "vote segmentation")]
+    public int Vote() => Segment(SegmentationMethod.Vote);
 
     [Benchmark(Description = "CoSeg segmentation, 200 steps")]
     public int CoSeg() => Segment(SegmentationMethod.CoSeg);

@@ -30,6 +30,9 @@ int main(int argc, char** argv) {
     float v[12] = {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 4};
     for (int i = 0; i < 12; ++i) cam.viewmat[i] = v[i];
     cam.near_plane = 0.01f; cam.far_plane = 1e10f; cam.low_pass = 0.3f;
+    // Centred principal point: the Jacobian clamp limits are 1.3 x the half field of view.
+    cam.lim_xp = cam.lim_xn = 1.3f * 0.5f * W / cam.fx;
+    cam.lim_yp = cam.lim_yn = 1.3f * 0.5f * H / cam.fy;
     std::vector<float> oc((size_t)W * H * C), oa((size_t)W * H), od((size_t)W * H), gc((size_t)W * H * C, 1.f);
     std::vector<int32_t> radii(n);
     std::vector<float> gm(3 * n), gs(3 * n), gq(4 * n), go(n), gcol(n * C), gm2(2 * n);

@@ -292,11 +292,38 @@ TileArgs tile_args(const coseg_state* st, int channels, const float* colors, con
 
 TileFn pick(const coseg_context* ctx, TileFn avx2, TileFn base) { return ctx->avx2 ? avx2 : base; }
 
+/// The alpha*T-weighted transpose over a prepared state: per Gaussian, sum_p w_gp F_p into sums (N*C; overwritten when
+/// `overwrite`, else added) and sum_p w_gp into weights (N, added; may be null). C may be 0 (weights only).
+void run_transpose(coseg_context* ctx, const coseg_state* st, int channels, const float* pixel, float* sums, float* weights,
+                   bool overwrite) {
+    const int F = channels + 1;
+    float* pairAcc = ctx->pairAcc.ensure((size_t)st->pairs * F + 1);
+    TileArgs a = tile_args(st, channels, nullptr, nullptr);
+    a.pixelFeatures = pixel;
+    a.pairAcc = pairAcc;
+    run_tiles(ctx, a, pick(ctx, isa_avx2::unproject_tile, isa_base::unproject_tile));
+    const int64_t n = st->n;
+#pragma omp parallel for num_threads(ctx->threads) schedule(static)
+    for (int64_t i = 0; i < n; ++i) {
+        const uint32_t b = st->gOffset[i], e = st->gOffset[i + 1];
+        float* fs = channels > 0 ? sums + (size_t)i * channels : nullptr;
+        if (overwrite) for (int c = 0; c < channels; ++c) fs[c] = 0.f;
+        if (b == e) continue;
+        float w = 0.f;
+        for (uint32_t j = b; j < e; ++j) {
+            const float* src = pairAcc + (size_t)j * F;
+            for (int c = 0; c < channels; ++c) fs[c] += src[c];
+            w += src[channels];
+        }
+        if (weights) weights[i] += w;
+    }
+}
+
 }  // namespace
 
 extern "C" {
 
-int coseg_abi_version(void) { return 1; }
+int coseg_abi_version(void) { return 2; }
 
 coseg_context* coseg_context_create(int threads, int flags) {
     try {
@@ -393,36 +420,34 @@ int coseg_backward(coseg_context* ctx, const coseg_state* st, const coseg_camera
     }
 }
 
+int coseg_backward_channels(coseg_context* ctx, const coseg_state* st, const coseg_camera* cam, int64_t n, int channels,
+                            const float* grad_colors, float* g_colors) {
+    if (!ctx || !st || !camera_ok(cam) || channels < 1 || !grad_colors) return COSEG_ERR_ARGUMENT;
+    if (!st->valid || st->n != n || st->cam.width != cam->width || st->cam.height != cam->height) return COSEG_ERR_STATE;
+    if (n > 0 && !g_colors) return COSEG_ERR_ARGUMENT;
+    try {
+        if (!finite_all(grad_colors, (size_t)cam->width * cam->height * channels, ctx->threads)) return COSEG_ERR_NONFINITE_FEATURES;
+        // The transpose of the forward blend: the unprojection pass over the saved sorted lists.
+        run_transpose(ctx, st, channels, grad_colors, g_colors, nullptr, true);
+        return COSEG_OK;
+    } catch (const std::bad_alloc&) {
+        return COSEG_ERR_MEMORY;
+    }
+}
+
 int coseg_unproject(coseg_context* ctx, const coseg_camera* cam, int64_t n, int channels, const float* means,
                     const float* scales, const float* quats, const float* opacities, const float* pixel_features,
                     float* feature_sums, float* weight_sums) {
-    if (!ctx || !camera_ok(cam) || n < 0 || n >= (1ll << 32) || channels < 1 || !pixel_features) return COSEG_ERR_ARGUMENT;
-    if (n > 0 && (!means || !scales || !quats || !opacities || !feature_sums || !weight_sums)) return COSEG_ERR_ARGUMENT;
+    if (!ctx || !camera_ok(cam) || n < 0 || n >= (1ll << 32) || channels < 0) return COSEG_ERR_ARGUMENT;
+    if (channels > 0 && !pixel_features) return COSEG_ERR_ARGUMENT;
+    if (n > 0 && (!means || !scales || !quats || !opacities || !weight_sums || (channels > 0 && !feature_sums))) return COSEG_ERR_ARGUMENT;
     try {
-        if (!finite_all(pixel_features, (size_t)cam->width * cam->height * channels, ctx->threads))
+        if (channels > 0 && !finite_all(pixel_features, (size_t)cam->width * cam->height * channels, ctx->threads))
             return COSEG_ERR_NONFINITE_FEATURES;
         coseg_state* st = &ctx->unprojectState;
         const int rc = prepare(ctx, st, *cam, n, channels, means, scales, quats, opacities, nullptr);
         if (rc != COSEG_OK) return rc;
-        const int F = channels + 1;
-        float* pairAcc = ctx->pairAcc.ensure((size_t)st->pairs * F + 1);
-        TileArgs a = tile_args(st, channels, nullptr, nullptr);
-        a.pixelFeatures = pixel_features;
-        a.pairAcc = pairAcc;
-        run_tiles(ctx, a, pick(ctx, isa_avx2::unproject_tile, isa_base::unproject_tile));
-#pragma omp parallel for num_threads(ctx->threads) schedule(static)
-        for (int64_t i = 0; i < n; ++i) {
-            const uint32_t b = st->gOffset[i], e = st->gOffset[i + 1];
-            if (b == e) continue;
-            float* fs = feature_sums + (size_t)i * channels;
-            float w = 0.f;
-            for (uint32_t j = b; j < e; ++j) {
-                const float* src = pairAcc + (size_t)j * F;
-                for (int c = 0; c < channels; ++c) fs[c] += src[c];
-                w += src[channels];
-            }
-            weight_sums[i] += w;
-        }
+        run_transpose(ctx, st, channels, pixel_features, feature_sums, weight_sums, false);
         return COSEG_OK;
     } catch (const std::bad_alloc&) {
         return COSEG_ERR_MEMORY;

@@ -52,7 +52,13 @@ int coseg_backward(coseg_context* ctx, const coseg_state* state, const coseg_cam
                    const float* grad_depth, float* g_means, float* g_scales, float* g_quats, float* g_opacities,
                    float* g_colors, float* g_means2d);
 
+/// Frozen-geometry backward for the forward call that filled state: g_colors[g] = sum_p w_gp grad_colors_p (N*C,
+/// overwritten), the gradient w.r.t. the blended channels only (no geometry gradients, no re-projection).
+int coseg_backward_channels(coseg_context* ctx, const coseg_state* state, const coseg_camera* cam, int64_t n, int channels,
+                            const float* grad_colors, float* g_colors);
+
 /// Feature unprojection: feature_sums[g] += sum_p w_gp F_p (N*C), weight_sums[g] += sum_p w_gp (N).
+/// channels may be 0 (pixel_features and feature_sums null): only the weights, i.e. the visible set.
 int coseg_unproject(coseg_context* ctx, const coseg_camera* cam, int64_t n, int channels, const float* means,
                     const float* scales, const float* quats, const float* opacities, const float* pixel_features,
                     float* feature_sums, float* weight_sums);

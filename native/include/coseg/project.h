@@ -57,9 +57,7 @@ COSEG_FN void cov_cam(const float* s, const float qn[4], const float* view, floa
 struct Jacobian { float j00, j02, j11, j12; bool clampx, clampy; float tx, ty; };
 
 COSEG_FN Jacobian persp_jacobian(const coseg_camera& cam, float px, float py, float z) {
-    const float tanx = 0.5f * cam.width / cam.fx, tany = 0.5f * cam.height / cam.fy;
-    const float limxp = (cam.width - cam.cx) / cam.fx + 0.3f * tanx, limxn = cam.cx / cam.fx + 0.3f * tanx;
-    const float limyp = (cam.height - cam.cy) / cam.fy + 0.3f * tany, limyn = cam.cy / cam.fy + 0.3f * tany;
+    const float limxp = cam.lim_xp, limxn = cam.lim_xn, limyp = cam.lim_yp, limyn = cam.lim_yn;
     const float rx = px / z, ry = py / z;
     Jacobian J;
     J.clampx = !(rx <= limxp && rx >= -limxn);

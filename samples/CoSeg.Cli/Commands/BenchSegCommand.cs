@@ -9,7 +9,7 @@ namespace CoSeg.Cli.Commands;
 internal sealed class BenchSegCommand : ICliCommand
 {
     public string Name => "bench-seg";
-    public string Summary => "Segmentation benchmark on a generated scene with noisy labels (CoSeg vs per-Gaussian)";
+    public string Summary => "Segmentation benchmark on a generated scene with noisy labels (vote vs per-Gaussian vs CoSeg)";
     public IReadOnlyList<CliOption> Options { get; } = new[]
     {
         new CliOption("noise", "none|low|default|high", "label noise level (default: default)"),
@@ -20,7 +20,8 @@ internal sealed class BenchSegCommand : ICliCommand
         new CliOption("density", "D", "Gaussians per unit area of object surface (default 900)"),
         new CliOption("export", "DIR", "also write the scene as a NeRF-synthetic dataset + scene.ply + labels/ (noisy) + gt/ (test truth) for `coseg segment`", IsPath: true, MustExist: false),
         new CliOption("verbose", null, "print stage timings to stderr"),
-        new CliOption("method", "coseg|per-gaussian|both", "which method(s) to run (default both)"),
+        new CliOption("method", "coseg|per-gaussian|vote|all", "which method(s) to run (default all: vote, per-gaussian, coseg; 'both' = coseg and per-gaussian)"),
+        new CliOption("backend", "NAME", CliBackends.Help),
     };
 
     public async Task<int> RunAsync(CliArgs args, CancellationToken ct)
@@ -30,18 +31,25 @@ internal sealed class BenchSegCommand : ICliCommand
         int iterations = args.GetInt("iterations", 1500);
         if (iterations < 0) throw new CliUsageException("--iterations must be ≥ 0");
         var noise = LabelNoiseOptions.FromName(noiseName) with { PermuteIds = args.Has("instance") };
-        string which = args.GetChoice("method", "both", "coseg", "per-gaussian", "both");
+        string which = args.GetChoice("method", "all", "coseg", "per-gaussian", "vote", "both", "all");
+        string backend = CliBackends.Get(args);
         using var scene = SyntheticSegmentationScene.Create(new SyntheticSceneOptions
         {
             Seed = seed, ImageSize = args.GetInt("image-size", 96), Density = args.GetDouble("density", 900),
         });
         Console.Error.WriteLine($"bench-seg: {scene.Scene.Count} Gaussians, {scene.Segments} segments, {scene.TrainViews.Count} train / {scene.TestViews.Count} test views, noise {noiseName}");
         if (args.Get("export") is { } exportDir) Export(scene, noise, seed, exportDir);
-        var methods = which == "both" ? new[] { SegmentationMethod.CoSeg, SegmentationMethod.PerGaussian }
-            : new[] { which == "coseg" ? SegmentationMethod.CoSeg : SegmentationMethod.PerGaussian };
+        var methods = which switch
+        {
+            "all" => new[] { SegmentationMethod.Vote, SegmentationMethod.PerGaussian, SegmentationMethod.CoSeg },
+            "both" => new[] { SegmentationMethod.CoSeg, SegmentationMethod.PerGaussian },
+            "coseg" => new[] { SegmentationMethod.CoSeg },
+            "vote" => new[] { SegmentationMethod.Vote },
+            _ => new[] { SegmentationMethod.PerGaussian },
+        };
         foreach (var m in methods)
         {
-            var opts = new SegmentOptions { Method = m, Iterations = iterations };
+            var opts = new SegmentOptions { Method = m, Iterations = iterations, Backend = backend };
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var cpu0 = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
             string lastStage = "";
@@ -58,6 +66,7 @@ internal sealed class BenchSegCommand : ICliCommand
                 pq = Math.Round(r.PQ, 4), seconds = Math.Round(r.Seconds, 2),
                 cpu_seconds = Math.Round((System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds, 1), train_label_accuracy = Math.Round(r.TrainLabelAccuracy, 4),
                 gaussians = scene.Scene.Count,
+                timings = r.Timings is null ? null : SegmentCommand.TimingsJson(r.Timings),
             }));
         }
         return 0;

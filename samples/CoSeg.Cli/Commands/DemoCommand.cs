@@ -28,7 +28,7 @@ internal sealed class DemoCommand : ICliCommand
         new CliOption("seg-iterations", "N", "segmentation training steps (default 600)"),
         new CliOption("noise", "LEVEL", "label noise: none|low|default|high (default: default)"),
         new CliOption("image-size", "PX", "view size in pixels (default 80)"),
-        new CliOption("backend", "NAME", "rasterizer: auto|ilgpu|native|reference (default auto)"),
+        new CliOption("backend", "NAME", CliBackends.Help),
         new CliOption("seed", "S", "random seed (default 0)"),
     };
 
@@ -38,7 +38,7 @@ internal sealed class DemoCommand : ICliCommand
         int iterations = Positive(args, "iterations", 1500), segIterations = Positive(args, "seg-iterations", 600);
         int size = Positive(args, "image-size", 80), seed = args.GetInt("seed", 0);
         string noiseName = args.GetChoice("noise", "default", "none", "low", "default", "high");
-        string backend = args.GetChoice("backend", "auto", "auto", "ilgpu", "native", "reference");
+        string backend = CliBackends.Get(args);
         Directory.CreateDirectory(outDir);
         var total = Stopwatch.StartNew();
 

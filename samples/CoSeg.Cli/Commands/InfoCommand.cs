@@ -7,24 +7,33 @@ using TorchSharp;
 namespace CoSeg.Cli.Commands;
 
 /// <summary>
-/// `coseg info`: one line of JSON describing a dataset (<c>--data DIR [--downscale N]</c>) or a Gaussian PLY (<c>--ply FILE</c>).
+/// `coseg info`: one line of JSON describing a dataset (<c>--data DIR [--downscale N]</c>) or a Gaussian PLY (<c>--ply FILE</c>),
+/// or one line per rasterizer backend (<c>--backends</c>).
 /// </summary>
 internal sealed class InfoCommand : ICliCommand
 {
     public string Name => "info";
-    public string Summary => "print one line of JSON about a dataset folder or a Gaussian PLY file";
+    public string Summary => "print one line of JSON about a dataset folder or a Gaussian PLY file, or list the rasterizer backends";
 
     public IReadOnlyList<CliOption> Options { get; } = new[]
     {
         new CliOption("data", "DIR", "dataset folder (NeRF-synthetic, instant-ngp, LLFF or COLMAP)", IsPath: true),
         new CliOption("downscale", "N", "image downscale factor for --data (default 1)"),
         new CliOption("ply", "FILE", "3DGS PLY file", IsPath: true),
+        new CliOption("backends", null, "list the rasterizer backends (name, availability, description), one JSON line each"),
     };
 
     public Task<int> RunAsync(CliArgs args, CancellationToken ct)
     {
         bool hasData = args.Has("data"), hasPly = args.Has("ply");
-        if (hasData == hasPly) throw new CliUsageException("give exactly one of --data DIR or --ply FILE");
+        if (args.Has("backends"))
+        {
+            if (hasData || hasPly) throw new CliUsageException("--backends takes no --data or --ply");
+            foreach (var b in CoSeg.Rendering.Rasterizer.Backends)
+                Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { name = b.Name, available = b.Available, description = b.Description, unavailable_reason = b.UnavailableReason }));
+            return Task.FromResult(0);
+        }
+        if (hasData == hasPly) throw new CliUsageException("give exactly one of --data DIR or --ply FILE (or --backends)");
         if (hasPly)
         {
             if (args.Has("downscale")) throw new CliUsageException("--downscale applies to --data only");

@@ -23,7 +23,7 @@ internal sealed class ReconstructCommand : ICliCommand
         new CliOption("out", "DIR", "output folder (created)", Required: true, IsPath: true, MustExist: false),
         new CliOption("downscale", "N", "image downscale factor (default 1)"),
         new CliOption("iterations", "N", "training iterations (default 30000)"),
-        new CliOption("backend", "NAME", "rasterizer: auto|ilgpu|native|reference (default auto)"),
+        new CliOption("backend", "NAME", CliBackends.Help),
         new CliOption("seed", "S", "random seed (default 0)"),
         new CliOption("init-points", "N", "random initial points when the dataset has no point cloud (default 100000)"),
         new CliOption("sh-degree", "D", "maximum SH degree 0-3 (default 3)"),
@@ -40,7 +40,7 @@ internal sealed class ReconstructCommand : ICliCommand
         var options = new ReconstructOptions
         {
             Iterations = Positive(args, "iterations", 30_000),
-            Backend = args.GetChoice("backend", "auto", "auto", "ilgpu", "native", "reference"),
+            Backend = CliBackends.Get(args),
             Seed = args.GetInt("seed", 0),
             InitPoints = Positive(args, "init-points", 100_000),
             ShDegree = args.GetInt("sh-degree", 3) is var d and >= 0 and <= 3 ? d : throw new CliUsageException("option '--sh-degree' must be 0-3"),

@@ -23,7 +23,7 @@ internal sealed class RenderCommand : ICliCommand
         new CliOption("width", "W", "image width in pixels (default 800)"),
         new CliOption("height", "H", "image height in pixels (default 800)"),
         new CliOption("views", "N", "number of orbit views (default 8)"),
-        new CliOption("backend", "B", "rasterizer backend: auto|ilgpu|native|reference (default auto)"),
+        new CliOption("backend", "B", CliBackends.Help),
         new CliOption("up", "X,Y,Z", "world up direction of the orbit (default 0,-1,0, COLMAP-style scenes)"),
         new CliOption("distance", "D", "orbit radius as a multiple of the scene's median extent (default 3)"),
         new CliOption("white", null, "white background instead of black"),
@@ -34,7 +34,7 @@ internal sealed class RenderCommand : ICliCommand
         int width = args.GetInt("width", 800), height = args.GetInt("height", 800), views = args.GetInt("views", 8);
         if (width < 1 || height < 1) throw new CliUsageException($"image size must be positive, got {width}×{height}");
         if (views < 1) throw new CliUsageException($"option '--views' must be ≥ 1, got {views}");
-        string backend = args.GetChoice("backend", "auto", "auto", "ilgpu", "native", "reference");
+        string backend = CliBackends.Get(args);
         double distance = args.GetDouble("distance", 3);
         if (!(distance > 0)) throw new CliUsageException("option '--distance' must be positive");
         var up = ParseVector(args.Get("up") ?? "0,-1,0");

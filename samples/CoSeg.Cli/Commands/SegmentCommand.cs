@@ -12,14 +12,15 @@ namespace CoSeg.Cli.Commands;
 internal sealed class SegmentCommand : ICliCommand
 {
     public string Name => "segment";
-    public string Summary => "Segment a Gaussian scene from raw 2D label PNGs (CoSeg shared decoder or per-Gaussian baseline)";
+    public string Summary => "Segment a Gaussian scene from raw 2D label PNGs (CoSeg shared decoder, per-Gaussian baseline or training-free vote)";
     public IReadOnlyList<CliOption> Options { get; } = new[]
     {
         new CliOption("data", "DIR", "dataset folder (nerf-synthetic, instant-ngp, llff, colmap)", Required: true, IsPath: true),
         new CliOption("ply", "FILE", "reconstructed scene PLY", Required: true, IsPath: true),
         new CliOption("labels", "DIR", "raw label PNGs, one per training view (<view name>.png)", Required: true, IsPath: true),
         new CliOption("out", "DIR", "output folder", Required: true, IsPath: true, MustExist: false),
-        new CliOption("method", "coseg|per-gaussian", "segmentation method (default coseg)"),
+        new CliOption("method", "coseg|per-gaussian|vote", "segmentation method (default coseg; vote = training-free αT label vote)"),
+        new CliOption("backend", "NAME", CliBackends.Help),
         new CliOption("features", "builtin|torchscript:PATH", "2D feature backbone for CoSeg (default builtin)"),
         new CliOption("classes", "K", "output identities including 0 = ignore (default 16)"),
         new CliOption("gt", "DIR", "ground-truth label PNGs of the test views: writes metrics.json", IsPath: true),
@@ -34,7 +35,10 @@ internal sealed class SegmentCommand : ICliCommand
     {
         string outDir = args.Require("out");
         Directory.CreateDirectory(outDir);
-        var method = args.GetChoice("method", "coseg", "coseg", "per-gaussian") == "coseg" ? SegmentationMethod.CoSeg : SegmentationMethod.PerGaussian;
+        var method = args.GetChoice("method", "coseg", "coseg", "per-gaussian", "vote") switch
+        {
+            "coseg" => SegmentationMethod.CoSeg, "vote" => SegmentationMethod.Vote, _ => SegmentationMethod.PerGaussian,
+        };
         int classes = args.GetInt("classes", 16), iterations = args.GetInt("iterations", 1500), downscale = args.GetInt("downscale", 1);
         if (classes < 2) throw new CliUsageException("--classes must be ≥ 2");
         if (iterations < 0) throw new CliUsageException("--iterations must be ≥ 0");
@@ -52,7 +56,7 @@ internal sealed class SegmentCommand : ICliCommand
             var options = new SegmentOptions
             {
                 Method = method, Classes = classes, Iterations = iterations, Mode = args.Has("instance") ? LabelMode.Instance : LabelMode.Semantic,
-                MaxImageSide = args.GetInt("max-side", 200),
+                MaxImageSide = args.GetInt("max-side", 200), Backend = CliBackends.Get(args),
             };
             Console.Error.WriteLine($"segment: {scene.Count} Gaussians, {dataset.Train.Count} training views, method {method}, features {extractor.Name}");
             var progress = new Progress<SegmentProgress>(p =>
@@ -61,6 +65,7 @@ internal sealed class SegmentCommand : ICliCommand
             });
             using var result = await Segmenter.SegmentAsync(scene, dataset, new PngFolderLabelSource(args.Require("labels")), extractor, options, progress, ct);
             foreach (var w in result.Warnings) Console.Error.WriteLine($"  warning: {w}");
+            Console.Error.WriteLine($"segment: backend {result.Backend}");
             result.SavePly(Path.Combine(outDir, "segmented.ply"));
             var testViews = dataset.Test.Count > 0 ? dataset.Test : dataset.Val.Count > 0 ? dataset.Val : dataset.Train;
             var mapsDir = Path.Combine(outDir, "labels");
@@ -83,6 +88,8 @@ internal sealed class SegmentCommand : ICliCommand
                 if (voidAs != 0) for (int i = 0; i < predicted.Length; i++) if (predicted[i] == 0) predicted[i] = voidAs;
                 pairs.Add((t32.data<int>().ToArray(), predicted));
             }
+            var timings = TimingsJson(result.Timings);
+            File.WriteAllText(Path.Combine(outDir, "timings.json"), JsonSerializer.Serialize(timings));
             if (gt is not null)
             {
                 if (pairs.Count == 0) throw new InvalidDataException($"--gt {args.Get("gt")} has no label image for any test view.");
@@ -96,15 +103,27 @@ internal sealed class SegmentCommand : ICliCommand
                 foreach (var (t, p) in pairs) cm.Add(t, p);
                 var json = JsonSerializer.Serialize(new
                 {
-                    miou = cm.MeanIoU, accuracy = cm.Accuracy, pq = pq.PQ, views = pairs.Count, seconds = result.Seconds,
+                    miou = cm.MeanIoU, accuracy = cm.Accuracy, pq = pq.PQ, views = pairs.Count, seconds = result.Seconds, timings,
                     class_iou = cm.ClassIoU.ToDictionary(kv => kv.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), kv => kv.Value),
                 });
                 File.WriteAllText(Path.Combine(outDir, "metrics.json"), json);
                 Console.WriteLine(json);
             }
+            if (gt is null) Console.WriteLine(JsonSerializer.Serialize(new { seconds = result.Seconds, timings }));
             Console.Error.WriteLine($"segment: wrote {outDir}/segmented.ply and {testViews.Count} label maps in {result.Seconds:F1} s");
             return 0;
         }
         finally { (extractor as IDisposable)?.Dispose(); }
     }
+
+    /// <summary>Seconds per stage and peak memory, as JSON fields (also used by bench-seg).</summary>
+    internal static Dictionary<string, object> TimingsJson(SegmentationTimings t) => new()
+    {
+        ["labels_s"] = Math.Round(t.LabelsSeconds, 3), ["features_s"] = Math.Round(t.FeaturesSeconds, 3),
+        ["unprojection_s"] = Math.Round(t.UnprojectionSeconds, 3), ["knn_s"] = Math.Round(t.KnnSeconds, 3),
+        ["association_s"] = Math.Round(t.AssociationSeconds, 3), ["voting_s"] = Math.Round(t.VotingSeconds, 3),
+        ["training_s"] = Math.Round(t.TrainingSeconds, 3), ["label_rendering_s"] = Math.Round(t.LabelRenderingSeconds, 3),
+        ["total_s"] = Math.Round(t.TotalSeconds, 3),
+        ["peak_rss_mb"] = Math.Round(t.PeakResidentBytes / 1048576.0, 1), ["peak_managed_mb"] = Math.Round(t.PeakManagedBytes / 1048576.0, 1),
+    };
 }

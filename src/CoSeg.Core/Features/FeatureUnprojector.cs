@@ -1,7 +1,6 @@
 using CoSeg.Gaussians;
 using CoSeg.Geometry;
 using CoSeg.Rendering;
-using CoSeg.Segmentation;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -16,52 +15,25 @@ namespace CoSeg.Features;
 public static class FeatureUnprojector
 {
     /// <summary>
-    /// Unprojects one C×h×w feature map per camera onto <paramref name="scene"/>'s frozen geometry.
+    /// Unprojects one C×h×w feature map per camera onto <paramref name="scene"/>'s frozen geometry, one view at a time
+    /// through the rasterizer backend's transpose pass (<paramref name="backend"/>: see <see cref="Rasterizer.Backends"/>).
     /// </summary>
     public static UnprojectedFeatures Unproject(GaussianScene scene, IReadOnlyList<Camera> cameras, IReadOnlyList<Tensor> featureMaps,
-                                                RasterSettings? settings = null, CancellationToken ct = default)
+                                                RasterSettings? settings = null, CancellationToken ct = default, string backend = "auto")
     {
         ArgumentNullException.ThrowIfNull(scene);
         ArgumentNullException.ThrowIfNull(cameras);
         ArgumentNullException.ThrowIfNull(featureMaps);
         if (cameras.Count != featureMaps.Count)
             throw new ArgumentException($"{cameras.Count} cameras but {featureMaps.Count} feature maps.", nameof(featureMaps));
-        var geometry = BlendWeightRasterizer.Geometry.FromScene(scene);
+        using var geometry = new FrozenGeometry(scene, backend, settings);
         var acc = new Accumulator(scene.Count);
         for (int v = 0; v < cameras.Count; v++)
         {
             ct.ThrowIfCancellationRequested();
-            using var w = BlendWeightRasterizer.Compute(geometry, cameras[v], settings);
+            var view = geometry.View(cameras[v]);
             using var px = ToPixelFeatures(featureMaps[v], cameras[v].Height, cameras[v].Width, $"featureMaps[{v}]");
-            acc.Add(px, w.Unproject);
-        }
-        return acc.Finish();
-    }
-
-    /// <summary>Unprojects with precomputed per-view blending weights (the segmenter's cache).</summary>
-    internal static UnprojectedFeatures Unproject(IReadOnlyList<ViewBlendWeights> views, IReadOnlyList<Tensor> featureMaps, long count, CancellationToken ct = default)
-    {
-        var acc = new Accumulator(count);
-        for (int v = 0; v < views.Count; v++)
-        {
-            ct.ThrowIfCancellationRequested();
-            using var px = ToPixelFeatures(featureMaps[v], views[v].Height, views[v].Width, $"featureMaps[{v}]");
-            acc.Add(px, views[v].Unproject);
-        }
-        return acc.Finish();
-    }
-
-    /// <summary>Unprojects through a rasterizer backend's own Unproject pass.</summary>
-    internal static UnprojectedFeatures Unproject(IRasterizerBackend backend, RasterInputs geometry, IReadOnlyList<Camera> cameras,
-                                                  IReadOnlyList<Tensor> featureMaps, RasterSettings settings, CancellationToken ct = default)
-    {
-        var acc = new Accumulator(geometry.Count);
-        for (int v = 0; v < cameras.Count; v++)
-        {
-            ct.ThrowIfCancellationRequested();
-            using var px = ToPixelFeatures(featureMaps[v], cameras[v].Height, cameras[v].Width, $"featureMaps[{v}]");
-            var cam = cameras[v];
-            acc.Add(px, (f, fs, ws) => backend.Unproject(geometry, cam, settings, f, fs, ws));
+            acc.Add(px, (f, fs, ws) => geometry.Unproject(view, f, fs, ws));
         }
         return acc.Finish();
     }
@@ -77,14 +49,16 @@ public static class FeatureUnprojector
         return x.squeeze(0).permute(1, 2, 0).contiguous().MoveToOuterDisposeScope();
     }
 
-    private sealed class Accumulator(long count)
+    /// <summary>Running Σ w·F and Σ w over views; <see cref="Finish"/> divides.</summary>
+    internal sealed class Accumulator(long count)
     {
         private Tensor? _sums;
-        private readonly Tensor _weights = zeros(count);
+        // Detached: callers add views from inside their per-view dispose scopes.
+        private readonly Tensor _weights = zeros(count).DetachFromDisposeScope();
 
         public void Add(Tensor pixelFeatures, Action<Tensor, Tensor, Tensor> unproject)
         {
-            _sums ??= zeros(count, pixelFeatures.shape[2]);
+            _sums ??= zeros(count, pixelFeatures.shape[2]).DetachFromDisposeScope();
             if (_sums.shape[1] != pixelFeatures.shape[2])
                 throw new ArgumentException($"feature maps have different channel counts ({_sums.shape[1]} vs {pixelFeatures.shape[2]}).");
             unproject(pixelFeatures, _sums, _weights);

@@ -123,5 +123,6 @@ public sealed record ReconstructOptions
         if (PruneScreenSizePixels is { } px) Positive(px, nameof(PruneScreenSizePixels));
         if (PositionLrMaxSteps is < 1) throw new ArgumentOutOfRangeException(nameof(PositionLrMaxSteps), "ReconstructOptions.PositionLrMaxSteps must be ≥ 1.");
         if (string.IsNullOrWhiteSpace(Backend)) throw new ArgumentException("ReconstructOptions.Backend must name a backend.", nameof(Backend));
+        Rendering.RasterizerBackends.Resolve(Backend, nameof(Backend));
     }
 }

@@ -1,4 +1,3 @@
-using CoSeg.Geometry;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -8,11 +7,10 @@ namespace CoSeg.Rendering;
 /// Per-call data of one rasterization: the backend, camera and settings going in, and the non-differentiable
 /// outputs (radii, backend state) coming out. Passed as a non-tensor argument of <see cref="RasterizeFunction"/>.
 /// </summary>
-internal sealed class RasterCall(IRasterizerBackend backend, Camera camera, RasterSettings settings)
+internal sealed class RasterCall(IRasterizerBackend backend, ProjectionParams view)
 {
     public IRasterizerBackend Backend { get; } = backend;
-    public Camera Camera { get; } = camera;
-    public RasterSettings Settings { get; } = settings;
+    public ProjectionParams View { get; } = view;
     /// <summary>The backend's forward result (its colour/alpha/depth tensors are the function's outputs).</summary>
     public RasterForward? Forward { get; set; }
 }
@@ -31,7 +29,7 @@ internal sealed class RasterizeFunction : autograd.MultiTensorFunction<Rasterize
     {
         var call = (RasterCall)vars[0];
         var inputs = new RasterInputs((Tensor)vars[1], (Tensor)vars[2], (Tensor)vars[3], (Tensor)vars[4], (Tensor)vars[5]);
-        var fwd = call.Backend.Forward(inputs, call.Camera, call.Settings);
+        var fwd = call.Backend.Forward(inputs, call.View);
         call.Forward = fwd;
         ctx.save_for_backward(new List<Tensor> { inputs.Means, inputs.Scales, inputs.Quats, inputs.Opacities, inputs.Colors });
         ctx.save_data("call", call);
@@ -47,8 +45,8 @@ internal sealed class RasterizeFunction : autograd.MultiTensorFunction<Rasterize
         var inputs = new RasterInputs(saved[0], saved[1], saved[2], saved[3], saved[4]);
         static Tensor? Defined(List<Tensor> list, int i) => i < list.Count && list[i] is { IsInvalid: false } t ? t.contiguous() : null;
         var gColors = Defined(grad_outputs, 0)
-            ?? torch.zeros(call.Camera.Height, call.Camera.Width, inputs.Channels, dtype: inputs.Colors.dtype, device: inputs.Colors.device);
-        var g = call.Backend.Backward(inputs, call.Camera, call.Settings, call.Forward!,
+            ?? torch.zeros(call.View.Height, call.View.Width, inputs.Channels, dtype: inputs.Colors.dtype, device: inputs.Colors.device);
+        var g = call.Backend.Backward(inputs, call.View, call.Forward!,
                                       gColors, Defined(grad_outputs, 1), Defined(grad_outputs, 2));
         // One backward per render (the training pattern): hand the backend's buffers back for reuse now.
         call.Forward!.State?.Dispose();

@@ -11,6 +11,9 @@ namespace CoSeg.Rendering;
 /// </summary>
 public static class Rasterizer
 {
+    /// <summary>Every registered rasterizer backend with its availability (the names <see cref="RenderOptions.Backend"/> accepts, plus "auto").</summary>
+    public static IReadOnlyList<RasterizerBackendInfo> Backends => RasterizerBackends.List();
+
     /// <summary>Renders the scene's view-dependent SH colours (H×W×3) for <paramref name="camera"/>.</summary>
     public static RenderResult Render(GaussianScene scene, Camera camera, RenderOptions? options = null)
     {
@@ -66,7 +69,7 @@ public static class Rasterizer
         var opac = scene.OpacityLogits.to(dtype).sigmoid().contiguous();
         var cols = colors.to(dtype).contiguous();
         var probe = torch.zeros(scene.Count, 2, dtype: dtype, device: means.device).requires_grad_(true);
-        var call = new RasterCall(backend, camera, settings);
+        var call = new RasterCall(backend, ProjectionParams.Create(camera, settings));
         var outs = RasterizeFunction.apply(call, means, scales, quats, opac, cols, probe);
         var radii = call.Forward!.Radii;
         // Nothing requires grad: no backward will come, so release the backend state now.

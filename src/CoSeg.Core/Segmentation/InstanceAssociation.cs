@@ -1,3 +1,4 @@
+using CoSeg.Rendering;
 using static TorchSharp.torch;
 
 namespace CoSeg.Segmentation;
@@ -68,20 +69,23 @@ public static class InstanceAssociation
     /// votes. Views are taken greedily in order of how much of them the votes so far already cover (the first one
     /// fixes the numbering); each is matched against the rendered votes, then adds its own. <paramref name="passes"/>
     /// refinement sweeps re-match every view against the votes of all the others (so it cannot vote for itself).
-    /// Returns per view its P int64 channel labels (null for views without labels).
+    /// Streams through the backend one view at a time; besides the N×K votes it keeps only each view's per-Gaussian
+    /// coverage weights (sparse over its visible Gaussians). <paramref name="labels"/>: per view P raw ids (any integer
+    /// dtype, null = no labels). Returns per view its P channel labels, packed (<see cref="LabelPacking"/>).
     /// </summary>
-    internal static Tensor?[] Consensus(IReadOnlyList<ViewBlendWeights> weights, IReadOnlyList<Tensor?> labels, int classes, int passes, CancellationToken ct)
+    internal static Tensor?[] Consensus(FrozenGeometry geometry, IReadOnlyList<ProjectionParams> views, IReadOnlyList<Tensor?> labels, int classes,
+                                        int passes, CancellationToken ct)
     {
-        if (weights.Count != labels.Count) throw new ArgumentException($"{weights.Count} views but {labels.Count} label maps.", nameof(labels));
-        var result = new Tensor?[weights.Count];
-        var todo = Enumerable.Range(0, weights.Count).Where(v => labels[v] is not null).ToList();
+        if (views.Count != labels.Count) throw new ArgumentException($"{views.Count} views but {labels.Count} label maps.", nameof(labels));
+        var result = new Tensor?[views.Count];
+        var todo = Enumerable.Range(0, views.Count).Where(v => labels[v] is not null).ToList();
         if (todo.Count == 0) return result;
-        long n = weights[todo[0]].GaussianCount;
+        long n = geometry.Count;
         using var votes = zeros(n, classes);
         // Each view's blend weight per visible Gaussian, normalised to sum 1, concatenated over the views to be
         // ordered, so the coverage of every view is one gather + scatter-add over their visible Gaussians.
         var order = todo.ToArray();
-        using var cover = CoverageMatrix(weights, order);
+        using var cover = CoverageMatrix(geometry, views, order, ct);
         var remaining = new bool[order.Length];
         Array.Fill(remaining, true);
         try
@@ -102,19 +106,20 @@ public static class InstanceAssociation
                 }
                 remaining[pick] = false;
                 int next = order[pick];
-                result[next] = Match(weights[next], labels[next]!, votes, classes);
-                Vote(weights[next], result[next]!, votes, classes, +1);
+                result[next] = Match(geometry, views[next], labels[next]!, votes, classes);
+                LabelVoting.Add(geometry, views[next], result[next]!, votes, classes);
             }
             for (int pass = 0; pass < passes; pass++)
-                for (int v = 0; v < weights.Count; v++)
+                for (int v = 0; v < views.Count; v++)
                 {
                     ct.ThrowIfCancellationRequested();
                     if (result[v] is null) continue;
-                    Vote(weights[v], result[v]!, votes, classes, -1);
-                    var m = Match(weights[v], labels[v]!, votes, classes);
+                    LabelVoting.Add(geometry, views[v], result[v]!, votes, classes, -1f);
+                    votes.clamp_min_(0);   // float round-off after removals
+                    var m = Match(geometry, views[v], labels[v]!, votes, classes);
                     result[v]!.Dispose();
                     result[v] = m;
-                    Vote(weights[v], m, votes, classes, +1);
+                    LabelVoting.Add(geometry, views[v], m, votes, classes);
                 }
             return result;
         }
@@ -134,42 +139,34 @@ public static class InstanceAssociation
         public void Dispose() { Row.Dispose(); Gaussian.Dispose(); Value.Dispose(); }
     }
 
-    private static Coverage CoverageMatrix(IReadOnlyList<ViewBlendWeights> weights, int[] views)
+    private static Coverage CoverageMatrix(FrozenGeometry geometry, IReadOnlyList<ProjectionParams> views, int[] order, CancellationToken ct)
     {
         using var scope = NewDisposeScope();
         var rows = new List<Tensor>(); var gs = new List<Tensor>(); var vals = new List<Tensor>();
-        for (int i = 0; i < views.Length; i++)
+        for (int i = 0; i < order.Length; i++)
         {
-            var w = weights[views[i]];
-            var perGaussian = zeros(w.GaussianCount).index_add(0, w.Gaussian, w.Weight, 1).index_select(0, w.Visible);
+            ct.ThrowIfCancellationRequested();
+            var w = geometry.Weights(views[order[i]]);
+            var visible = w.gt(0).nonzero().reshape(-1);
+            var perGaussian = w.index_select(0, visible);
             vals.Add(perGaussian / perGaussian.sum().clamp_min(1e-12));
-            gs.Add(w.Visible);
-            rows.Add(full(w.Visible.shape[0], (long)i, ScalarType.Int64));
+            gs.Add(visible);
+            rows.Add(full(visible.shape[0], (long)i, ScalarType.Int64));
         }
         return new Coverage(cat(rows).MoveToOuterDisposeScope(), cat(gs).MoveToOuterDisposeScope(), cat(vals).MoveToOuterDisposeScope());
     }
 
     /// <summary>Matches one view's raw ids against the rendered vote distribution (pixels mostly covered by voted Gaussians).</summary>
-    private static Tensor Match(ViewBlendWeights w, Tensor raw, Tensor votes, int classes)
+    private static Tensor Match(FrozenGeometry geometry, ProjectionParams view, Tensor raw, Tensor votes, int classes)
     {
         using var scope = NewDisposeScope();
         var total = votes.sum(1, keepdim: true);
         // Round-off left by removing a view's votes must not count as a vote.
         var dist = votes / total.clamp_min(1e-12) * total.gt(1e-4);
-        var rendered = w.Render(dist).reshape(-1, classes);
+        var (image, _) = geometry.Render(dist, view);
+        var rendered = image.reshape(-1, classes);
         var used = votes.sum(0L).gt(1e-4).data<bool>().ToArray();
         var free = used.Select((u, c) => c > 0 && !u).ToArray();
-        return AssociateSoft(raw, rendered, classes, free).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>Adds (sign +1) or removes (−1) a view's associated labels as one-hot votes, weighted by the blend weights.</summary>
-    private static void Vote(ViewBlendWeights w, Tensor mapped, Tensor votes, int classes, int sign)
-    {
-        using var scope = NewDisposeScope();
-        var onehot = nn.functional.one_hot(mapped.reshape(-1), classes).to(ScalarType.Float32);
-        onehot[TensorIndex.Colon, 0] = 0;   // 0 = ignored pixels do not vote
-        var contrib = onehot.index_select(0, w.Pixel) * w.Weight.unsqueeze(1) * sign;
-        votes.index_add_(0, w.Gaussian, contrib, 1);
-        votes.clamp_min_(0);   // float round-off after removals
+        return LabelPacking.Pack(AssociateSoft(raw, rendered, classes, free)).MoveToOuterDisposeScope();
     }
 }

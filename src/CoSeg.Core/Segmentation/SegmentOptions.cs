@@ -5,7 +5,7 @@ namespace CoSeg.Segmentation;
 /// <summary>Options of <see cref="Segmenter"/>; every loss weight and architecture choice is here.</summary>
 public sealed record SegmentOptions
 {
-    /// <summary>Field type: the shared-decoder CoSeg field or the per-Gaussian baseline.</summary>
+    /// <summary>Method: the shared-decoder CoSeg field, the per-Gaussian baseline, or the training-free αT vote.</summary>
     public SegmentationMethod Method { get; init; } = SegmentationMethod.CoSeg;
     /// <summary>Number of output identities K, including id 0 (reserved: "ignore / background").</summary>
     public int Classes { get; init; } = 16;
@@ -64,11 +64,18 @@ public sealed record SegmentOptions
     /// <summary>Diagnostics: called with (step, view index, associated P int64 labels) after every re-association.</summary>
     internal Action<int, int, TorchSharp.torch.Tensor>? AssociationObserver { get; init; }
 
-    /// <summary>Rasterizer conventions used for the cached blending weights.</summary>
+    /// <summary>Rasterizer conventions of every render and unprojection (the background is not used).</summary>
     public RasterSettings Raster { get; init; } = new();
+
+    /// <summary>
+    /// Rasterizer backend for training renders, unprojection, voting and label maps: "auto" (native when built, else
+    /// ILGPU), "native", "ilgpu" or "reference" (dense, tiny scenes only); see <see cref="Rasterizer.Backends"/>.
+    /// </summary>
+    public string Backend { get; init; } = "auto";
 
     internal void Validate()
     {
+        RasterizerBackends.Resolve(Backend ?? throw new ArgumentNullException(nameof(Backend)), nameof(Backend));
         if (Classes < 2) throw new ArgumentOutOfRangeException(nameof(Classes), $"Classes must be ≥ 2 (id 0 is reserved), got {Classes}.");
         if (Iterations < 0) throw new ArgumentOutOfRangeException(nameof(Iterations), "Iterations must be ≥ 0.");
         if (!(LearningRate > 0) || !(PerGaussianLearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), "Learning rates must be > 0.");

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using CoSeg.Gaussians;
 using CoSeg.Geometry;
+using CoSeg.Rendering;
 using static TorchSharp.torch;
 
 namespace CoSeg.Segmentation;
@@ -8,11 +10,12 @@ namespace CoSeg.Segmentation;
 public sealed class SegmentationResult : IDisposable
 {
     private readonly GaussianScene _scene;
-    private readonly BlendWeightRasterizer.Geometry _geometry;
+    private readonly FrozenGeometry _geometry;
     private readonly SegmentOptions _options;
 
-    internal SegmentationResult(GaussianScene scene, Tensor logits, BlendWeightRasterizer.Geometry geometry, SegmentOptions options,
-                                int skippedViews, IReadOnlyList<string> warnings, int unseen, double seconds)
+    // confidences: per-Gaussian confidences, or null for the softmax of the logits (trained methods).
+    internal SegmentationResult(GaussianScene scene, Tensor logits, FrozenGeometry geometry, SegmentOptions options,
+                                int skippedViews, IReadOnlyList<string> warnings, int unseen, SegmentationTimings timings, float[]? confidences = null)
     {
         _scene = scene.Clone();
         _geometry = geometry; _options = options;
@@ -21,15 +24,18 @@ public sealed class SegmentationResult : IDisposable
         var probs = logits[TensorIndex.Colon, 1..].softmax(1);
         var (conf, arg) = probs.max(1);
         GaussianIdentities = (arg + 1).to(ScalarType.Int32).data<int>().ToArray();
-        Confidences = conf.data<float>().ToArray();
-        SkippedViews = skippedViews; Warnings = warnings; UnseenGaussians = unseen; Seconds = seconds;
+        Confidences = confidences ?? conf.data<float>().ToArray();
+        SkippedViews = skippedViews; Warnings = warnings; UnseenGaussians = unseen; Timings = timings;
     }
 
     /// <summary>Per-Gaussian identity in 1..K−1 (0 is reserved for "ignore / background").</summary>
     public int[] GaussianIdentities { get; }
-    /// <summary>Per-Gaussian softmax probability of its identity (over channels 1..K−1).</summary>
+    /// <summary>
+    /// Per-Gaussian confidence of its identity: the softmax probability over channels 1..K−1 for trained methods, the
+    /// identity's share of the Gaussian's votes for <see cref="SegmentationMethod.Vote"/>.
+    /// </summary>
     public float[] Confidences { get; }
-    /// <summary>Per-Gaussian logits, N×K.</summary>
+    /// <summary>Per-Gaussian logits, N×K (for <see cref="SegmentationMethod.Vote"/>: the one-hot identities).</summary>
     public Tensor Logits { get; }
     /// <summary>Number of output identities K.</summary>
     public int Classes => _options.Classes;
@@ -39,15 +45,24 @@ public sealed class SegmentationResult : IDisposable
     public IReadOnlyList<string> Warnings { get; }
     /// <summary>Gaussians no training view blends (their features were zero; CoSeg still predicts them).</summary>
     public int UnseenGaussians { get; }
-    /// <summary>Wall-clock seconds of the whole segmentation (weights, features, training).</summary>
-    public double Seconds { get; }
+    /// <summary>Wall-clock seconds of the whole segmentation (labels, features, training or voting).</summary>
+    public double Seconds => Timings.TotalSeconds;
+    /// <summary>Seconds per stage and peak memory.</summary>
+    public SegmentationTimings Timings { get; }
+    /// <summary>The rasterizer backend the segmentation and <see cref="RenderLogits"/> run on.</summary>
+    public string Backend => _geometry.Backend.Name;
 
-    /// <summary>Renders the K logit channels for <paramref name="camera"/> (H×W×K) and the accumulated opacity (H×W).</summary>
+    /// <summary>
+    /// Renders the K logit channels for <paramref name="camera"/> (H×W×K) and the accumulated opacity (H×W) with the
+    /// segmentation's backend (one forward pass; any size).
+    /// </summary>
     public (Tensor Logits, Tensor Alpha) RenderLogits(Camera camera)
     {
         ArgumentNullException.ThrowIfNull(camera);
-        using var w = BlendWeightRasterizer.Compute(_geometry, camera, _options.Raster);
-        return (w.Render(Logits), w.Alpha.clone());
+        var sw = Stopwatch.StartNew();
+        var r = _geometry.Render(Logits, _geometry.View(camera));
+        Timings.LabelRenderingSeconds += sw.Elapsed.TotalSeconds;
+        return r;
     }
 
     /// <summary>
@@ -116,5 +131,5 @@ public sealed class SegmentationResult : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() { Logits.Dispose(); _scene.Dispose(); }
+    public void Dispose() { Logits.Dispose(); _scene.Dispose(); _geometry.Dispose(); }
 }

@@ -3,6 +3,7 @@ using CoSeg.Data;
 using CoSeg.Features;
 using CoSeg.Gaussians;
 using CoSeg.Geometry;
+using CoSeg.Rendering;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -10,9 +11,10 @@ using F = TorchSharp.torch.nn.functional;
 namespace CoSeg.Segmentation;
 
 /// <summary>
-/// Trains a segmentation field on a frozen Gaussian scene from raw 2D labels and returns per-Gaussian identities.
-/// The geometry's blending weights are computed once per view (the rasterizer's conventions), so rendering the K
-/// logit channels in every step is a sparse gather/scatter that autograd differentiates.
+/// Segments a frozen Gaussian scene from raw 2D labels and returns per-Gaussian identities: trains a segmentation
+/// field (CoSeg, per-Gaussian) or votes (<see cref="SegmentationMethod.Vote"/>). Everything streams view by view
+/// through the rasterizer backend (<see cref="SegmentOptions.Backend"/>): each step renders the K logit channels of one
+/// view and back-propagates to the channels only, so memory is O(scene + one view) plus the compact per-view labels.
 /// </summary>
 public static class Segmenter
 {
@@ -71,70 +73,113 @@ public static class Segmenter
         IFeatureExtractor? extractor, SegmentOptions o, IProgress<SegmentProgress>? progress, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
+        var timings = new SegmentationTimings();
         int K = o.Classes;
         long n = scene.Count;
-        var geometry = BlendWeightRasterizer.Geometry.FromScene(scene);
-        var weights = new List<ViewBlendWeights>();
-        var trainLabels = new List<Tensor?>();
+        var geometry = new FrozenGeometry(scene, o.Backend, o.Raster);
+        bool handedOver = false;
+        var cams = new ProjectionParams[views.Count];
+        var trainLabels = new Tensor?[views.Count];   // packed, training resolution, P each
         int skipped = 0;
         var warnings = new List<string>();
         try
         {
+            var sw = Stopwatch.StartNew();
             for (int v = 0; v < views.Count; v++)
             {
                 ct.ThrowIfCancellationRequested();
                 var view = views[v] ?? throw new ArgumentException($"views[{v}] is null.", nameof(views));
                 var cam = TrainingCamera(view.Camera, o.MaxImageSide);
-                var w = BlendWeightRasterizer.Compute(geometry, cam, o.Raster);
-                weights.Add(w);
+                cams[v] = geometry.View(cam);
                 var raw = labelSource.GetLabels(view);
                 if (raw is null)
                 {
                     skipped++;
                     warnings.Add($"view '{view.Name}' has no labels; skipped.");
-                    trainLabels.Add(null);
                 }
                 else
                 {
-                    using (raw) trainLabels.Add(PrepareLabels(raw, view, cam, w, o));
+                    using (raw) trainLabels[v] = PrepareLabels(raw, view, cam, geometry, cams[v], o);
                 }
-                progress?.Report(new SegmentProgress("weights", v + 1, views.Count, double.NaN));
+                progress?.Report(new SegmentProgress("labels", v + 1, views.Count, double.NaN));
             }
             var trainIdx = Enumerable.Range(0, views.Count).Where(i => trainLabels[i] is not null).ToArray();
             if (trainIdx.Length == 0) throw new InvalidOperationException($"none of the {views.Count} views has labels; nothing to train on.");
+            timings.LabelsSeconds = sw.Elapsed.TotalSeconds;
+            timings.SampleManaged();
 
+            sw.Restart();
             int kNeighbors = Math.Max(o.SpatialKlNeighbors, o.Method == SegmentationMethod.CoSeg ? o.NeighborScales.Max() : 0);
             kNeighbors = (int)Math.Min(kNeighbors, Math.Max(1, n - 1));
-            int[] knn = new NeighborGrid(geometry.Means).Query(kNeighbors, ct);
-            using var knnT = tensor(knn.Select(i => (long)i).ToArray(), new long[] { n, kNeighbors }, ScalarType.Int64);
+            int[] knn = new NeighborGrid(geometry.Means.data<float>().ToArray()).Query(kNeighbors, ct);
+            timings.KnnSeconds = sw.Elapsed.TotalSeconds;
 
             int unseen = 0;
-            ISegmentationField field;
-            if (o.Method == SegmentationMethod.CoSeg)
-            {
-                var (inputs, global, unseenCount) = BuildInputs(scene, views, weights, extractor ?? new BuiltinFeatureExtractor(), knn, kNeighbors, o, progress, ct);
-                unseen = unseenCount;
-                field = new SharedDecoderField(inputs, global, K, o.HiddenWidth, o.DecoderLayers, o.Seed);
-            }
-            else field = new PerGaussianField(n, K, o.Seed);
-
-            double lastLoss = Train(field, weights, trainLabels, trainIdx, knnT, o, progress, ct);
-
             Tensor logits;
-            using (no_grad()) using (var l = field.Logits(null)) logits = l.detach().clone();
-            field.Dispose();
+            float[]? confidences = null;
+            double lastLoss = double.NaN;
+            if (o.Method == SegmentationMethod.Vote)
+            {
+                var voteLabels = trainLabels;
+                Tensor?[]? mapped = null;
+                try
+                {
+                    if (o.Mode == LabelMode.Instance)
+                    {
+                        sw.Restart();
+                        progress?.Report(new SegmentProgress("associate", 0, 1, double.NaN));
+                        mapped = InstanceAssociation.Consensus(geometry, cams, trainLabels, K, o.ConsensusPasses, ct);
+                        for (int v = 0; v < mapped.Length; v++)
+                            if (mapped[v] is { } m) using (var m64 = LabelPacking.Unpack(m)) o.AssociationObserver?.Invoke(-1, v, m64);
+                        voteLabels = mapped;
+                        timings.AssociationSeconds = sw.Elapsed.TotalSeconds;
+                    }
+                    sw.Restart();
+                    using var votes = LabelVoting.Histogram(geometry, cams, voteLabels, K, progress, ct);
+                    (logits, confidences, unseen) = LabelVoting.Decide(votes, knn, Math.Min(o.SpatialKlNeighbors, kNeighbors));
+                    timings.VotingSeconds = sw.Elapsed.TotalSeconds;
+                }
+                finally { if (mapped is not null) foreach (var m in mapped) m?.Dispose(); }
+            }
+            else
+            {
+                ISegmentationField field;
+                if (o.Method == SegmentationMethod.CoSeg)
+                {
+                    var (inputs, global, unseenCount) = BuildInputs(scene, views, cams, geometry, extractor ?? new BuiltinFeatureExtractor(), knn, kNeighbors, o, timings, progress, ct);
+                    unseen = unseenCount;
+                    field = new SharedDecoderField(inputs, global, K, o.HiddenWidth, o.DecoderLayers, o.Seed);
+                }
+                else field = new PerGaussianField(n, K, o.Seed);
+                timings.SampleManaged();
+
+                sw.Restart();
+                using var knnT = tensor(knn.Select(i => (long)i).ToArray(), new long[] { n, kNeighbors }, ScalarType.Int64);
+                lastLoss = Train(field, geometry, cams, trainLabels, trainIdx, knnT, o, timings, progress, ct);
+                timings.TrainingSeconds = sw.Elapsed.TotalSeconds - timings.AssociationSeconds;
+                using (no_grad()) using (var l = field.Logits(null)) logits = l.detach().clone();
+                field.Dispose();
+            }
             progress?.Report(new SegmentProgress("done", 1, 1, lastLoss));
-            return new SegmentationResult(scene, logits, geometry, o, skipped, warnings, unseen, clock.Elapsed.TotalSeconds);
+            timings.TotalSeconds = clock.Elapsed.TotalSeconds;
+            timings.SampleManaged();
+            timings.PeakResidentBytes = Common.ProcessMemory.PeakResidentBytes();
+            var result = new SegmentationResult(scene, logits, geometry, o, skipped, warnings, unseen, timings, confidences);
+            handedOver = true;
+            return result;
         }
         finally
         {
-            foreach (var w in weights) w.Dispose();
             foreach (var l in trainLabels) l?.Dispose();
+            if (!handedOver) geometry.Dispose();
         }
     }
 
-    /// <summary>Validates a raw label image and brings it to the training resolution (nearest), flattening to P int64.</summary>
-    private static Tensor PrepareLabels(Tensor raw, SegmentationView view, Camera trainCam, ViewBlendWeights w, SegmentOptions o)
+    /// <summary>
+    /// Validates a raw label image and brings it to the training resolution (nearest); pixels the geometry covers with
+    /// alpha below <see cref="SegmentOptions.MinPixelAlpha"/> become 0 (ignored). Returns P ids, packed.
+    /// </summary>
+    private static Tensor PrepareLabels(Tensor raw, SegmentationView view, Camera trainCam, FrozenGeometry geometry, ProjectionParams trainView, SegmentOptions o)
     {
         if (raw.ndim != 2 || raw.shape[0] != view.Camera.Height || raw.shape[1] != view.Camera.Width)
             throw new ArgumentException($"label image of view '{view.Name}' has shape [{string.Join(",", raw.shape)}], expected [{view.Camera.Height},{view.Camera.Width}] (the view's size).");
@@ -142,7 +187,7 @@ public static class Segmenter
         var l = raw.to(ScalarType.Int64);
         if (l.numel() > 0 && l.min().item<long>() < 0)
             throw new ArgumentException($"label image of view '{view.Name}' has negative ids.");
-        if (o.Mode == LabelMode.Semantic)
+        if (o.Mode == LabelMode.Semantic && l.numel() > 0)
         {
             long max = l.max().item<long>();
             if (max >= o.Classes)
@@ -152,53 +197,66 @@ public static class Segmenter
             l = F.interpolate(l.to(ScalarType.Float32).unsqueeze(0).unsqueeze(0), new long[] { trainCam.Height, trainCam.Width }, mode: InterpolationMode.Nearest)
                 .squeeze(0).squeeze(0).round().to(ScalarType.Int64);
         // Pixels the geometry barely covers cannot be explained by any Gaussian: do not train on them.
-        l = l.where(w.Alpha.ge(o.MinPixelAlpha), 0L);
-        return l.reshape(-1).contiguous().MoveToOuterDisposeScope();
+        var alpha = geometry.Alpha(trainView);
+        l = l.where(alpha.ge(o.MinPixelAlpha), 0L);
+        return LabelPacking.Pack(l.reshape(-1)).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Unprojected + spatial + positional + global inputs of the shared decoder, standardised per column.</summary>
-    private static (Tensor Inputs, Tensor? Global, int Unseen) BuildInputs(GaussianScene scene, IReadOnlyList<SegmentationView> views, List<ViewBlendWeights> weights,
-        IFeatureExtractor extractor, int[] knn, int kMax, SegmentOptions o, IProgress<SegmentProgress>? progress, CancellationToken ct)
+    /// <summary>
+    /// Unprojected + spatial + positional + global inputs of the shared decoder, standardised per column. Streams: one
+    /// view's image and feature map at a time is extracted, lifted through the backend and released.
+    /// </summary>
+    private static (Tensor Inputs, Tensor? Global, int Unseen) BuildInputs(GaussianScene scene, IReadOnlyList<SegmentationView> views, ProjectionParams[] cams,
+        FrozenGeometry geometry, IFeatureExtractor extractor, int[] knn, int kMax, SegmentOptions o, SegmentationTimings timings,
+        IProgress<SegmentProgress>? progress, CancellationToken ct)
     {
-        var maps = new List<Tensor>();
-        try
+        var acc = new FeatureUnprojector.Accumulator(scene.Count);
+        var swF = new Stopwatch(); var swU = new Stopwatch();
+        for (int v = 0; v < views.Count; v++)
         {
-            for (int v = 0; v < views.Count; v++)
-            {
-                ct.ThrowIfCancellationRequested();
-                var img = views[v].Image ?? throw new ArgumentException($"view '{views[v].Name}' has no image; the feature extractor needs RGB images.");
-                using var scope = NewDisposeScope();
-                var x = img.to(ScalarType.Float32);
-                if (x.ndim != 3 || x.shape[2] != 3 || x.shape[0] != views[v].Camera.Height || x.shape[1] != views[v].Camera.Width)
-                    throw new ArgumentException($"image of view '{views[v].Name}' has shape [{string.Join(",", x.shape)}], expected [{views[v].Camera.Height},{views[v].Camera.Width},3].");
-                if (x.shape[0] != weights[v].Height || x.shape[1] != weights[v].Width)
-                    x = F.interpolate(x.permute(2, 0, 1).unsqueeze(0), new long[] { weights[v].Height, weights[v].Width }, mode: InterpolationMode.Bilinear, align_corners: false)
-                        .squeeze(0).permute(1, 2, 0);
-                maps.Add(extractor.Extract(x).MoveToOuterDisposeScope());
-                progress?.Report(new SegmentProgress("features", v + 1, views.Count, double.NaN));
-            }
-            using var un = FeatureUnprojector.Unproject(weights, maps, scene.Count, ct);
-            using var scope2 = NewDisposeScope();
-            var seen = un.Weights.gt(0).to(ScalarType.Float32).unsqueeze(1);
-            var f = Standardise(un.Features, seen);
-            var means = scene.Means.detach().to(ScalarType.Float32);
-            progress?.Report(new SegmentProgress("spatial", 0, 1, double.NaN));
-            var spatial = SpatialEncoder.Encode(means, f, knn, kMax, o.NeighborScales.Select(k => Math.Min(k, kMax)).ToArray(), ct);
-            var pos = SpatialEncoder.PositionEncoding(means, o.PositionFrequencies);
-            var x2 = Standardise(cat(new[] { f, spatial, pos, seen }, 1), null);
-            Tensor? global = null;
-            if (o.GlobalDescriptor)
-            {
-                // Scene-level context: feature mean and spread over seen Gaussians (constant within one scene).
-                var wsum = seen.sum().clamp_min(1);
-                var gm = (un.Features * seen).sum(0L) / wsum;
-                var gs = (((un.Features - gm) * seen).square().sum(0L) / wsum).sqrt();
-                global = cat(new[] { gm, gs }).unsqueeze(0).MoveToOuterDisposeScope();
-            }
-            progress?.Report(new SegmentProgress("spatial", 1, 1, double.NaN));
-            return (x2.contiguous().MoveToOuterDisposeScope(), global, un.UnseenCount);
+            ct.ThrowIfCancellationRequested();
+            var img = views[v].Image ?? throw new ArgumentException($"view '{views[v].Name}' has no image; the feature extractor needs RGB images.");
+            using var scope = NewDisposeScope();
+            swF.Start();
+            var x = img.to(ScalarType.Float32);
+            if (x.ndim != 3 || x.shape[2] != 3 || x.shape[0] != views[v].Camera.Height || x.shape[1] != views[v].Camera.Width)
+                throw new ArgumentException($"image of view '{views[v].Name}' has shape [{string.Join(",", x.shape)}], expected [{views[v].Camera.Height},{views[v].Camera.Width},3].");
+            if (x.shape[0] != cams[v].Height || x.shape[1] != cams[v].Width)
+                x = F.interpolate(x.permute(2, 0, 1).unsqueeze(0), new long[] { cams[v].Height, cams[v].Width }, mode: InterpolationMode.Bilinear, align_corners: false)
+                    .squeeze(0).permute(1, 2, 0);
+            var map = extractor.Extract(x);
+            swF.Stop();
+            swU.Start();
+            var px = FeatureUnprojector.ToPixelFeatures(map, cams[v].Height, cams[v].Width, $"features of view '{views[v].Name}'");
+            var view = cams[v];
+            acc.Add(px, (f, fs, ws) => geometry.Unproject(view, f, fs, ws));
+            swU.Stop();
+            progress?.Report(new SegmentProgress("features", v + 1, views.Count, double.NaN));
         }
-        finally { foreach (var m in maps) m.Dispose(); }
+        timings.FeaturesSeconds = swF.Elapsed.TotalSeconds;
+        timings.UnprojectionSeconds = swU.Elapsed.TotalSeconds;
+        var sw = Stopwatch.StartNew();
+        using var un = acc.Finish();
+        using var scope2 = NewDisposeScope();
+        var seen = un.Weights.gt(0).to(ScalarType.Float32).unsqueeze(1);
+        var feats = Standardise(un.Features, seen);
+        var means = scene.Means.detach().to(ScalarType.Float32);
+        progress?.Report(new SegmentProgress("spatial", 0, 1, double.NaN));
+        var spatial = SpatialEncoder.Encode(means, feats, knn, kMax, o.NeighborScales.Select(k => Math.Min(k, kMax)).ToArray(), ct);
+        var pos = SpatialEncoder.PositionEncoding(means, o.PositionFrequencies);
+        var x2 = Standardise(cat(new[] { feats, spatial, pos, seen }, 1), null);
+        Tensor? global = null;
+        if (o.GlobalDescriptor)
+        {
+            // Scene-level context: feature mean and spread over seen Gaussians (constant within one scene).
+            var wsum = seen.sum().clamp_min(1);
+            var gm = (un.Features * seen).sum(0L) / wsum;
+            var gs = (((un.Features - gm) * seen).square().sum(0L) / wsum).sqrt();
+            global = cat(new[] { gm, gs }).unsqueeze(0).MoveToOuterDisposeScope();
+        }
+        timings.KnnSeconds += sw.Elapsed.TotalSeconds;   // the spatial encoder aggregates over the k-NN
+        progress?.Report(new SegmentProgress("spatial", 1, 1, double.NaN));
+        return (x2.contiguous().MoveToOuterDisposeScope(), global, un.UnseenCount);
     }
 
     private static Tensor Standardise(Tensor x, Tensor? rowMask)
@@ -217,8 +275,8 @@ public static class Segmenter
         return y.MoveToOuterDisposeScope();
     }
 
-    private static double Train(ISegmentationField field, List<ViewBlendWeights> weights, List<Tensor?> labels, int[] trainIdx, Tensor knn,
-                                SegmentOptions o, IProgress<SegmentProgress>? progress, CancellationToken ct)
+    private static double Train(ISegmentationField field, FrozenGeometry geometry, ProjectionParams[] cams, Tensor?[] labels, int[] trainIdx, Tensor knn,
+                                SegmentOptions o, SegmentationTimings timings, IProgress<SegmentProgress>? progress, CancellationToken ct)
     {
         int K = o.Classes;
         bool coseg = field is SharedDecoderField;
@@ -226,8 +284,8 @@ public static class Segmenter
         using var opt = optim.Adam(field.TrainableParameters, lr);
         var rng = new Random(o.Seed);
         var gen = new torch.Generator((ulong)o.Seed + 1);
-        var mapped = new Tensor?[weights.Count];
-        var lastAssoc = new int[weights.Count];
+        var mapped = new Tensor?[cams.Length];   // instance mode: packed channel labels per view
+        var lastAssoc = new int[cams.Length];
         long n = knn.shape[0];
         int kKl = (int)Math.Min(o.SpatialKlNeighbors, knn.shape[1]);
         double last = double.NaN;
@@ -238,14 +296,16 @@ public static class Segmenter
             {
                 // An untrained (shared) field predicts nearly the same identity everywhere; matching against it would fix
                 // arbitrary, view-inconsistent associations. Start from the geometric consensus instead.
+                var sw = Stopwatch.StartNew();
                 progress?.Report(new SegmentProgress("associate", 0, 1, double.NaN));
-                var init = InstanceAssociation.Consensus(weights, labels, K, o.ConsensusPasses, ct);
+                var init = InstanceAssociation.Consensus(geometry, cams, labels, K, o.ConsensusPasses, ct);
                 for (int v = 0; v < init.Length; v++)
                 {
                     mapped[v] = init[v];
-                    if (init[v] is not null) o.AssociationObserver?.Invoke(-1, v, init[v]!);
+                    if (init[v] is { } m) using (var m64 = LabelPacking.Unpack(m)) o.AssociationObserver?.Invoke(-1, v, m64);
                 }
                 warmup = (int)Math.Round(o.AssociationWarmup * o.Iterations);
+                timings.AssociationSeconds = sw.Elapsed.TotalSeconds;
                 progress?.Report(new SegmentProgress("associate", 1, 1, double.NaN));
             }
             for (int it = 0; it < o.Iterations; it++)
@@ -253,20 +313,30 @@ public static class Segmenter
                 ct.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
                 int v = trainIdx[rng.Next(trainIdx.Length)];
-                var w = weights[v];
-                var logits = w.RenderVisible(field.Logits(w.Visible)).reshape(-1, K);
-                Tensor target = labels[v]!;
+                var view = cams[v];
+                Tensor channels;
+                if (coseg)
+                {
+                    // The decoder runs only on the Gaussians this view blends; the rest render as zero and get no gradient.
+                    var visible = geometry.Visible(view);
+                    channels = zeros(n, K).index_copy(0, visible, field.Logits(visible));
+                }
+                else channels = field.Logits(null);
+                var (image, _) = geometry.Render(channels, view);
+                var logits = image.reshape(-1, K);
+                Tensor target = LabelPacking.Unpack(labels[v]!);
                 if (o.Mode == LabelMode.Instance)
                 {
                     if (mapped[v] is null || (it >= warmup && it - lastAssoc[v] >= o.AssociationInterval))
                     {
                         var pred = logits.detach()[TensorIndex.Colon, 1..].argmax(1) + 1;
+                        var m64 = InstanceAssociation.Associate(target, pred, K);
                         mapped[v]?.Dispose();
-                        mapped[v] = InstanceAssociation.Associate(target, pred, K).MoveToOuterDisposeScope();
+                        mapped[v] = LabelPacking.Pack(m64).MoveToOuterDisposeScope();
                         lastAssoc[v] = it;
-                        o.AssociationObserver?.Invoke(it, v, mapped[v]!);
+                        o.AssociationObserver?.Invoke(it, v, m64);
                     }
-                    target = mapped[v]!;
+                    target = LabelPacking.Unpack(mapped[v]!);
                 }
                 Tensor loss = CoSegLoss.Pixel(logits, target, coseg ? o.PixelLoss : PixelLossKind.CrossEntropy, o.ReverseCeWeight, o.GceQ) * o.PixelWeight;
                 if (coseg && o.SpatialKlWeight > 0)

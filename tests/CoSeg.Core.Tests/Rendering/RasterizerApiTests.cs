@@ -36,7 +36,7 @@ public class RasterizerApiTests
         // Plain path: same maths without the custom function.
         var colors = ShEvaluator.Evaluate(scene.ShCoefficients, scene.Means, cam.Center, 2);
         var d = ReferenceRasterizer.Compute(new RasterInputs(scene.Means, scene.LogScales.exp(), scene.Rotations, scene.OpacityLogits.sigmoid(), colors),
-                                            cam, opts.Settings, null);
+                                            ProjectionParams.Create(cam, opts.Settings), null);
         Assert.True(RasterTestScenes.RelErr(r.Image, d.Colors) < 1e-6);
         ((d.Colors * w).sum() + d.Alpha.sum() + 0.1 * d.Depth.sum()).backward();
         var plain = new[] { scene.Means.grad!, scene.LogScales.grad!, scene.Rotations.grad!, scene.OpacityLogits.grad!, scene.ShCoefficients.grad! };

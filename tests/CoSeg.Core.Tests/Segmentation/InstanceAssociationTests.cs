@@ -1,3 +1,4 @@
+using CoSeg.Rendering;
 using CoSeg.Segmentation;
 using CoSeg.Segmentation.Benchmark;
 using static TorchSharp.torch;
@@ -7,23 +8,32 @@ namespace CoSeg.Tests.Segmentation;
 
 public class InstanceAssociationTests(InstanceAssociationTests.TinyScene scene, ITestOutputHelper output) : IClassFixture<InstanceAssociationTests.TinyScene>
 {
-    /// <summary>A small generated scene with its cached blending weights (one per training view).</summary>
+    /// <summary>A small generated scene with its frozen geometry and the projection of each training view.</summary>
     public sealed class TinyScene : IDisposable
     {
         public SyntheticSegmentationScene S { get; } = SyntheticSegmentationScene.Create(new SyntheticSceneOptions
         {
             Objects = 4, Density = 220, TrainViews = 10, TestViews = 1, ImageSize = 40, Seed = 3,
         });
-        internal List<ViewBlendWeights> Weights { get; }
+        internal FrozenGeometry Geometry { get; }
+        internal List<ProjectionParams> Views { get; }
         public TinyScene()
         {
-            var g = BlendWeightRasterizer.Geometry.FromScene(S.Scene);
-            Weights = S.TrainViews.Select(v => BlendWeightRasterizer.Compute(g, v.Camera)).ToList();
+            Geometry = new FrozenGeometry(S.Scene, "auto");
+            Views = S.TrainViews.Select(v => Geometry.View(v.Camera)).ToList();
         }
-        public void Dispose() { foreach (var w in Weights) w.Dispose(); S.Dispose(); }
+        public void Dispose() { Geometry.Dispose(); S.Dispose(); }
     }
 
     private int Classes => scene.S.Segments + 4;
+
+    /// <summary>Consensus returns packed labels; the checks read int64.</summary>
+    private static List<Tensor?> Unpacked(Tensor?[] packed)
+    {
+        var r = packed.Select(t => t is null ? null : (Tensor?)t.to(ScalarType.Int64)).ToList();
+        foreach (var t in packed) t?.Dispose();
+        return r;
+    }
 
     private List<Tensor?> PermutedLabels(LabelNoiseOptions noise, int seed)
     {
@@ -95,7 +105,7 @@ public class InstanceAssociationTests(InstanceAssociationTests.TinyScene scene, 
     public void ConsensusRecoversCleanPermutationsOnEveryView()
     {
         var labels = PermutedLabels(LabelNoiseOptions.None, 11);
-        var mapped = InstanceAssociation.Consensus(scene.Weights, labels, Classes, 2, default);
+        var mapped = Unpacked(InstanceAssociation.Consensus(scene.Geometry, scene.Views, labels, Classes, 2, default));
         // Control: matching against an uninformative prediction (what an untrained shared decoder renders: one
         // identity everywhere) assigns ids arbitrarily, so the recovery measure must drop.
         var constant = labels.Select(l => (Tensor?)InstanceAssociation.Associate(l!, ones_like(l!), Classes)).ToList();
@@ -139,7 +149,7 @@ public class InstanceAssociationTests(InstanceAssociationTests.TinyScene scene, 
         // Merges, splits and relabels make some (view, segment) pairs unrecoverable even knowing the truth, so the
         // reference is the oracle association (ids matched to the true segments), scored the same way.
         var labels = PermutedLabels(LabelNoiseOptions.Low, seed);
-        var mapped = InstanceAssociation.Consensus(scene.Weights, labels, Classes, 2, default);
+        var mapped = Unpacked(InstanceAssociation.Consensus(scene.Geometry, scene.Views, labels, Classes, 2, default));
         var oracle = Oracle(labels);
         try
         {

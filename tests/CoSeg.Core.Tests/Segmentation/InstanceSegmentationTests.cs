@@ -29,17 +29,23 @@ public class InstanceSegmentationTests(ITestOutputHelper output)
     public async Task ConsensusStartBeatsMatchingTheUntrainedDecoderUnderDefaultNoise()
     {
         // 8 segments, 16 views, per-view permuted ids with default noise. Matching the untrained shared decoder's
-        // near-uniform output locks in arbitrary associations (measured: matched held-out mIoU 0.62 vs 0.77 with the
-        // consensus start; per-Gaussian baseline 0.50).
-        using var s = SyntheticSegmentationScene.Create(new SyntheticSceneOptions { Objects = 7, Density = 200, TrainViews = 16, TestViews = 4, ImageSize = 48, Seed = 0 });
-        var labels = SegmentationBenchmark.NoisyLabels(s, LabelNoiseOptions.Default with { PermuteIds = true }, 0);
-        var o = new SegmentOptions { Mode = LabelMode.Instance, Classes = 16, Iterations = 600, NeighborScales = new[] { 8, 32 }, HiddenWidth = 32 };
-        using var consensus = await Segmenter.SegmentAsync(s.Scene, s.TrainViews, new InMemoryLabelSource(labels), null, o with { InstanceInit = InstanceInitialization.Consensus });
-        using var field = await Segmenter.SegmentAsync(s.Scene, s.TrainViews, new InMemoryLabelSource(labels), null, o);
-        double a = MatchedMeanIoU(s, consensus), b = MatchedMeanIoU(s, field);
-        output.WriteLine($"matched held-out mIoU: consensus start {a:F4}, field-matched start {b:F4}");
-        Assert.True(a > 0.70, $"consensus start mIoU {a:F3}");
-        Assert.True(a > b + 0.05, $"consensus start {a:F3} vs field-matched start {b:F3}");
+        // near-uniform output locks in arbitrary associations, so how badly it does depends on float round-off in the
+        // first steps: measured (matched held-out mIoU, consensus / field-matched start) seed 0: 0.769 / 0.741,
+        // seed 1: 0.753 / 0.437, seed 2: 0.828 / 0.651, seed 3: 0.776 / 0.555. The claim is about the mean, over two seeds.
+        double a = 0, b = 0;
+        foreach (int seed in new[] { 0, 1 })
+        {
+            using var s = SyntheticSegmentationScene.Create(new SyntheticSceneOptions { Objects = 7, Density = 200, TrainViews = 16, TestViews = 4, ImageSize = 48, Seed = seed });
+            var labels = SegmentationBenchmark.NoisyLabels(s, LabelNoiseOptions.Default with { PermuteIds = true }, seed);
+            var o = new SegmentOptions { Mode = LabelMode.Instance, Classes = 16, Iterations = 600, NeighborScales = new[] { 8, 32 }, HiddenWidth = 32 };
+            using var consensus = await Segmenter.SegmentAsync(s.Scene, s.TrainViews, new InMemoryLabelSource(labels), null, o with { InstanceInit = InstanceInitialization.Consensus });
+            using var field = await Segmenter.SegmentAsync(s.Scene, s.TrainViews, new InMemoryLabelSource(labels), null, o);
+            double ca = MatchedMeanIoU(s, consensus), cb = MatchedMeanIoU(s, field);
+            output.WriteLine($"seed {seed}: matched held-out mIoU: consensus start {ca:F4}, field-matched start {cb:F4}");
+            Assert.True(ca > 0.70, $"seed {seed}: consensus start mIoU {ca:F3}");
+            a += ca / 2; b += cb / 2;
+        }
+        Assert.True(a > b + 0.05, $"mean consensus start {a:F3} vs field-matched start {b:F3}");
     }
 
     [Fact]

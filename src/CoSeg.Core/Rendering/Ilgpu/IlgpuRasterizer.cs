@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using CoSeg.Geometry;
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Algorithms.ScanReduceOperations;
@@ -99,16 +98,16 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
         }
     }
 
-    public RasterForward Forward(RasterInputs inputs, Camera camera, RasterSettings settings)
+    public RasterForward Forward(RasterInputs inputs, ProjectionParams view)
     {
         lock (_gate)
         {
             var sw0 = System.Diagnostics.Stopwatch.StartNew();
-            var p = KernelParams.Create(camera, settings, inputs.Channels, _device.ThreadsPerTile);
+            var p = KernelParams.Create(view, inputs.Channels, _device.ThreadsPerTile);
             int hw = p.Width * p.Height, nc = p.Channels;
             using var outColor = Output<float>((long)hw * nc, out var colorsFlat);
             using var outDepth = Output<float>(hw, out var depthFlat);
-            var state = RunForward(inputs, p, settings, outColor, outDepth);
+            var state = RunForward(inputs, p, view.BackgroundFor(nc), outColor, outDepth);
             Trace("forward", sw0);
             var dev = inputs.Means.device;
             Finish(outColor, colorsFlat); Finish(outDepth, depthFlat);
@@ -125,13 +124,19 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
         }
     }
 
-    public RasterGradients Backward(RasterInputs inputs, Camera camera, RasterSettings settings, RasterForward forward,
-                                    Tensor gradColors, Tensor? gradAlpha, Tensor? gradDepth)
+    private static State SavedState(RasterForward forward)
     {
         if (forward.State is not State s)
             throw new ArgumentException("The forward result was not produced by the ILGPU backend.", nameof(forward));
         if (s.IsDisposed)
             throw new InvalidOperationException("The ILGPU forward state was already released: backward runs once per render (render again instead of retain_graph).");
+        return s;
+    }
+
+    public RasterGradients Backward(RasterInputs inputs, ProjectionParams view, RasterForward forward,
+                                    Tensor gradColors, Tensor? gradAlpha, Tensor? gradDepth)
+    {
+        var s = SavedState(forward);
         lock (_gate)
         {
             var acc = _device.Accelerator;
@@ -190,35 +195,68 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
         }
     }
 
-    public void Unproject(RasterInputs inputs, Camera camera, RasterSettings settings, Tensor pixelFeatures, Tensor featureSums, Tensor weightSums)
+    public Tensor BackwardChannels(RasterInputs inputs, ProjectionParams view, RasterForward forward, Tensor gradColors)
     {
-        int hw = camera.Width * camera.Height;
-        if (pixelFeatures.ndim != 3 || pixelFeatures.shape[0] != camera.Height || pixelFeatures.shape[1] != camera.Width)
-            throw new ArgumentException($"pixelFeatures must be H×W×C = {camera.Height}×{camera.Width}×C, got [{string.Join(",", pixelFeatures.shape)}].", nameof(pixelFeatures));
+        var s = SavedState(forward);
+        var p = s.Params;
+        if (gradColors.ndim != 3 || gradColors.shape[0] != p.Height || gradColors.shape[1] != p.Width || gradColors.shape[2] != p.Channels)
+            throw new ArgumentException($"gradColors must be {p.Height}×{p.Width}×{p.Channels}, got [{string.Join(",", gradColors.shape)}].", nameof(gradColors));
+        lock (_gate)
+        {
+            using var g = Input(gradColors, (long)p.Width * p.Height * p.Channels, "gradColors");
+            using var sums = Output<float>(s.N * p.Channels, out var sumsT);
+            using var weights = _pool.Rent<float>(s.N);
+            Transpose(s, g, p.Channels, sums, weights);
+            Finish(sums, sumsT);
+            return Reshaped(sumsT, inputs.Colors.device, s.N, p.Channels);
+        }
+    }
+
+    public void Unproject(RasterInputs inputs, ProjectionParams view, Tensor pixelFeatures, Tensor featureSums, Tensor weightSums)
+    {
+        if (pixelFeatures.ndim != 3 || pixelFeatures.shape[0] != view.Height || pixelFeatures.shape[1] != view.Width)
+            throw new ArgumentException($"pixelFeatures must be H×W×C = {view.Height}×{view.Width}×C, got [{string.Join(",", pixelFeatures.shape)}].", nameof(pixelFeatures));
         int fc = (int)pixelFeatures.shape[2];
+        if (fc < 1) throw new ArgumentException("pixelFeatures must have at least one channel.", nameof(pixelFeatures));
+        UnprojectCore(inputs, view, pixelFeatures, fc, featureSums, weightSums);
+    }
+
+    public void AccumulateWeights(RasterInputs inputs, ProjectionParams view, Tensor weightSums)
+        => UnprojectCore(inputs, view, null, 0, null, weightSums);
+
+    /// <summary>Geometry-only forward, then the transpose pass with <paramref name="fc"/> feature channels (0 = weights only).</summary>
+    private void UnprojectCore(RasterInputs inputs, ProjectionParams view, Tensor? pixelFeatures, int fc, Tensor? featureSums, Tensor weightSums)
+    {
+        int hw = view.Pixels;
         long n = inputs.Count;
         lock (_gate)
         {
-            var p = KernelParams.Create(camera, settings, inputs.Channels, _device.ThreadsPerTile);
-            using var outColor = _pool.Rent<float>((long)hw * p.Channels);
-            using var outDepth = _pool.Rent<float>(hw);
-            using var state = RunForward(inputs, p, settings, outColor, outDepth);
-            using var feats = Input(pixelFeatures, (long)hw * fc, "pixelFeatures");
-            using var fSums = Output<float>(n * fc, out var fSumsT);
-            using var wSums = Output<float>(n, out var wSumsT);
-            fSums.View.MemSetToZero(); wSums.View.MemSetToZero();
-            if (n > 0)
-            {
-                _unproject(Launch(hw, out var pixRange), pixRange, p, state.Ranges.View, state.Ids.View, state.Mean2d.View, state.Conic.View, state.Opacity.View,
-                           state.Last.View, feats.View, fc, fSums.View, wSums.View);
-                _device.Accelerator.Synchronize();
-            }
-            _device.Accelerator.Synchronize();
             using var scope = torch.NewDisposeScope();
+            // The channels do not matter for the weights: blend one zero channel.
+            var geometry = inputs with { Colors = torch.zeros(n, 1, dtype: ScalarType.Float32) };
+            var p = KernelParams.Create(view, 1, _device.ThreadsPerTile);
+            using var outColor = _pool.Rent<float>(hw);
+            using var outDepth = _pool.Rent<float>(hw);
+            using var state = RunForward(geometry, p, null, outColor, outDepth);
+            using var feats = pixelFeatures is null ? Zeros(1) : Input(pixelFeatures, (long)hw * fc, "pixelFeatures");
+            using var fSums = Output<float>(Math.Max(1, n * fc), out var fSumsT);
+            using var wSums = Output<float>(n, out var wSumsT);
+            Transpose(state, feats, fc, fSums, wSums);
             Finish(fSums, fSumsT); Finish(wSums, wSumsT);
-            featureSums.add_(fSumsT.reshape(n, fc).to(featureSums.dtype, featureSums.device));
+            if (featureSums is not null) featureSums.add_(fSumsT.reshape(n, fc).to(featureSums.dtype, featureSums.device));
             weightSums.add_(wSumsT.to(weightSums.dtype, weightSums.device));
         }
+    }
+
+    /// <summary>The αT-weighted transpose over a forward state: per-pixel replay, atomics into zeroed per-Gaussian sums.</summary>
+    private void Transpose(State state, BufferPool.Lease<float> pixelValues, int fc, BufferPool.Lease<float> sums, BufferPool.Lease<float> weights)
+    {
+        var p = state.Params;
+        sums.View.MemSetToZero(); weights.View.MemSetToZero();
+        if (state.N > 0)
+            _unproject(Launch(p.Width * p.Height, out var pixRange), pixRange, p, state.Ranges.View, state.Ids.View, state.Mean2d.View, state.Conic.View,
+                       state.Opacity.View, state.Last.View, pixelValues.View, fc, sums.View, weights.View);
+        _device.Accelerator.Synchronize();
     }
 
     /// <summary>SH colours (N×3) of coefficients N×K×3 for the camera centre, using SH up to <paramref name="degree"/>.</summary>
@@ -258,7 +296,7 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
     }
 
     /// <summary>Project, bin, sort and blend; the returned state keeps what backward/unproject need.</summary>
-    private State RunForward(RasterInputs inputs, KernelParams p, RasterSettings settings, BufferPool.Lease<float> outColor, BufferPool.Lease<float> outDepth)
+    private State RunForward(RasterInputs inputs, KernelParams p, float[]? background, BufferPool.Lease<float> outColor, BufferPool.Lease<float> outDepth)
     {
         var acc = _device.Accelerator;
         long n = inputs.Count;
@@ -276,8 +314,7 @@ internal sealed class IlgpuRasterizer : IRasterizerBackend
         var swu = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            var bg = settings.Background ?? new float[nc];
-            if (bg.Length != nc) throw new ArgumentException($"RasterSettings.Background has {bg.Length} values but there are {nc} channels.", nameof(settings));
+            var bg = background ?? new float[nc];
             FromHost(state.Background.View, bg, 0, nc);
             state.Ranges.View.MemSetToZero();
             Trace("upload", swu);

@@ -10,6 +10,7 @@ internal unsafe struct NativeCamera
     public float Fx, Fy, Cx, Cy;
     public fixed float ViewMatrix[12];
     public float NearPlane, FarPlane, LowPass;
+    public float LimXp, LimXn, LimYp, LimYn;
 }
 
 /// <summary>P/Invoke declarations for libcoseg_native (native/include/coseg/coseg_native.h).</summary>
@@ -18,7 +19,7 @@ internal static unsafe partial class NativeMethods
     private const string Lib = "coseg_native";
 
     /// <summary>The ABI version this managed code was written against.</summary>
-    public const int ExpectedAbiVersion = 1;
+    public const int ExpectedAbiVersion = 2;
     /// <summary>coseg_context_create flag: never use the AVX2 kernels.</summary>
     public const int ForceBaseline = 1;
 
@@ -50,6 +51,10 @@ internal static unsafe partial class NativeMethods
         IntPtr means, IntPtr scales, IntPtr quats, IntPtr opacities, IntPtr colors, float* background,
         IntPtr gradColors, IntPtr gradAlpha, IntPtr gradDepth,
         IntPtr gMeans, IntPtr gScales, IntPtr gQuats, IntPtr gOpacities, IntPtr gColors, IntPtr gMeans2d);
+
+    [LibraryImport(Lib, EntryPoint = "coseg_backward_channels")]
+    public static partial int BackwardChannels(IntPtr ctx, IntPtr state, NativeCamera* cam, long n, int channels,
+        IntPtr gradColors, IntPtr gColors);
 
     [LibraryImport(Lib, EntryPoint = "coseg_unproject")]
     public static partial int Unproject(IntPtr ctx, NativeCamera* cam, long n, int channels,

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using CoSeg.Geometry;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -60,12 +59,12 @@ internal sealed class NativeRasterizerBackend : IRasterizerBackend
     public bool UsesAvx2 { get; }
 
     /// <inheritdoc />
-    public unsafe RasterForward Forward(RasterInputs inputs, Camera camera, RasterSettings settings)
+    public unsafe RasterForward Forward(RasterInputs inputs, ProjectionParams camera)
     {
-        ArgumentNullException.ThrowIfNull(inputs); ArgumentNullException.ThrowIfNull(camera); ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(inputs); ArgumentNullException.ThrowIfNull(camera);
         ObjectDisposedException.ThrowIf(_disposed, this);
         var n = ValidateInputs(inputs, out var c);
-        var background = Background(settings, c);
+        var background = camera.BackgroundFor(c);
         using var scope = NewDisposeScope();
         var means = Prep(inputs.Means, "Means"); var scales = Prep(inputs.Scales, "Scales");
         var quats = Prep(inputs.Quats, "Quats"); var opac = Prep(inputs.Opacities, "Opacities"); var colors = Prep(inputs.Colors, "Colors");
@@ -73,7 +72,7 @@ internal sealed class NativeRasterizerBackend : IRasterizerBackend
         var alphaOut = empty(new long[] { camera.Height, camera.Width }, ScalarType.Float32);
         var depthOut = empty(new long[] { camera.Height, camera.Width }, ScalarType.Float32);
         var radii = empty(new long[] { n }, ScalarType.Int32);
-        var cam = ToNative(camera, settings);
+        var cam = ToNative(camera);
         var ctx = RentContext();
         var state = RentState();
         try
@@ -100,19 +99,17 @@ internal sealed class NativeRasterizerBackend : IRasterizerBackend
     }
 
     /// <inheritdoc />
-    public unsafe RasterGradients Backward(RasterInputs inputs, Camera camera, RasterSettings settings, RasterForward forward,
+    public unsafe RasterGradients Backward(RasterInputs inputs, ProjectionParams camera, RasterForward forward,
                                            Tensor gradColors, Tensor? gradAlpha, Tensor? gradDepth)
     {
-        ArgumentNullException.ThrowIfNull(inputs); ArgumentNullException.ThrowIfNull(camera); ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(inputs); ArgumentNullException.ThrowIfNull(camera);
         ArgumentNullException.ThrowIfNull(forward); ArgumentNullException.ThrowIfNull(gradColors);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (forward.State is not NativeRasterState saved || saved.Owner != this)
-            throw new ArgumentException("The forward result was not produced by this native backend.", nameof(forward));
-        ObjectDisposedException.ThrowIf(saved.Handle == IntPtr.Zero, saved);
+        var saved = SavedState(forward);
         var n = ValidateInputs(inputs, out var c);
         if (saved.Count != n || saved.Channels != c || saved.Width != camera.Width || saved.Height != camera.Height)
             throw new ArgumentException("Inputs/camera differ from those of the forward pass.", nameof(forward));
-        var background = Background(settings, c);
+        var background = camera.BackgroundFor(c);
         using var scope = NewDisposeScope();
         var means = Prep(inputs.Means, "Means"); var scales = Prep(inputs.Scales, "Scales");
         var quats = Prep(inputs.Quats, "Quats"); var opac = Prep(inputs.Opacities, "Opacities"); var colors = Prep(inputs.Colors, "Colors");
@@ -125,7 +122,7 @@ internal sealed class NativeRasterizerBackend : IRasterizerBackend
         var gOpac = empty(new long[] { n }, ScalarType.Float32);
         var gColors = empty(new long[] { n, c }, ScalarType.Float32);
         var gMeans2d = empty(new long[] { n, 2 }, ScalarType.Float32);
-        var cam = ToNative(camera, settings);
+        var cam = ToNative(camera);
         var ctx = RentContext();
         try
         {
@@ -145,11 +142,69 @@ internal sealed class NativeRasterizerBackend : IRasterizerBackend
             gOpac.MoveToOuterDisposeScope(), gColors.MoveToOuterDisposeScope(), gMeans2d.MoveToOuterDisposeScope());
     }
 
-    /// <inheritdoc />
-    public unsafe void Unproject(RasterInputs inputs, Camera camera, RasterSettings settings, Tensor pixelFeatures,
-                                 Tensor featureSums, Tensor weightSums)
+    private NativeRasterState SavedState(RasterForward forward)
     {
-        ArgumentNullException.ThrowIfNull(inputs); ArgumentNullException.ThrowIfNull(camera); ArgumentNullException.ThrowIfNull(settings);
+        if (forward.State is not NativeRasterState saved || saved.Owner != this)
+            throw new ArgumentException("The forward result was not produced by this native backend.", nameof(forward));
+        ObjectDisposedException.ThrowIf(saved.Handle == IntPtr.Zero, saved);
+        return saved;
+    }
+
+    /// <inheritdoc />
+    public unsafe Tensor BackwardChannels(RasterInputs inputs, ProjectionParams camera, RasterForward forward, Tensor gradColors)
+    {
+        ArgumentNullException.ThrowIfNull(inputs); ArgumentNullException.ThrowIfNull(camera);
+        ArgumentNullException.ThrowIfNull(forward); ArgumentNullException.ThrowIfNull(gradColors);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var saved = SavedState(forward);
+        var n = inputs.Count;
+        var c = saved.Channels;
+        if (saved.Count != n || saved.Width != camera.Width || saved.Height != camera.Height)
+            throw new ArgumentException("Inputs/camera differ from those of the forward pass.", nameof(forward));
+        using var scope = NewDisposeScope();
+        var gC = PrepGrad(gradColors, nameof(gradColors), camera.Height, camera.Width, c);
+        var gColors = empty(new long[] { n, c }, ScalarType.Float32);
+        var cam = ToNative(camera);
+        var ctx = RentContext();
+        try
+        {
+            NativeMethods.Check(NativeMethods.BackwardChannels(ctx, saved.Handle, &cam, n, c, Ptr(gC), Ptr(gColors)), "native BackwardChannels");
+        }
+        finally
+        {
+            ReturnContext(ctx);
+        }
+        return gColors.MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public unsafe void AccumulateWeights(RasterInputs inputs, ProjectionParams camera, Tensor weightSums)
+    {
+        ArgumentNullException.ThrowIfNull(inputs); ArgumentNullException.ThrowIfNull(camera); ArgumentNullException.ThrowIfNull(weightSums);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var n = inputs.Count;
+        ValidateGeometry(inputs, n);
+        RequireInPlace(weightSums, nameof(weightSums), n, null);
+        using var scope = NewDisposeScope();
+        var means = Prep(inputs.Means, "Means"); var scales = Prep(inputs.Scales, "Scales");
+        var quats = Prep(inputs.Quats, "Quats"); var opac = Prep(inputs.Opacities, "Opacities");
+        var cam = ToNative(camera);
+        var ctx = RentContext();
+        try
+        {
+            var rc = NativeMethods.Unproject(ctx, &cam, n, 0, Ptr(means), Ptr(scales), Ptr(quats), Ptr(opac), IntPtr.Zero, IntPtr.Zero, Ptr(weightSums));
+            NativeMethods.Check(rc, "native AccumulateWeights");
+        }
+        finally
+        {
+            ReturnContext(ctx);
+        }
+    }
+
+    /// <inheritdoc />
+    public unsafe void Unproject(RasterInputs inputs, ProjectionParams camera, Tensor pixelFeatures, Tensor featureSums, Tensor weightSums)
+    {
+        ArgumentNullException.ThrowIfNull(inputs); ArgumentNullException.ThrowIfNull(camera);
         ArgumentNullException.ThrowIfNull(pixelFeatures); ArgumentNullException.ThrowIfNull(featureSums); ArgumentNullException.ThrowIfNull(weightSums);
         ObjectDisposedException.ThrowIf(_disposed, this);
         var n = inputs.Count;
@@ -164,7 +219,7 @@ internal sealed class NativeRasterizerBackend : IRasterizerBackend
         var means = Prep(inputs.Means, "Means"); var scales = Prep(inputs.Scales, "Scales");
         var quats = Prep(inputs.Quats, "Quats"); var opac = Prep(inputs.Opacities, "Opacities");
         var feats = Prep(pixelFeatures, nameof(pixelFeatures));
-        var cam = ToNative(camera, settings);
+        var cam = ToNative(camera);
         var ctx = RentContext();
         try
         {
@@ -246,14 +301,6 @@ internal sealed class NativeRasterizerBackend : IRasterizerBackend
         Shape(inputs.Opacities, "Opacities", n, null);
     }
 
-    private static float[]? Background(RasterSettings settings, int channels)
-    {
-        if (settings.Background is null) return null;
-        if (settings.Background.Length != channels)
-            throw new ArgumentException($"RasterSettings.Background has {settings.Background.Length} values but there are {channels} channels.", nameof(settings));
-        return settings.Background;
-    }
-
     /// <summary>Float32 CPU contiguous view of <paramref name="t"/> (the tensor itself when it already is one).</summary>
     private static Tensor Prep(Tensor t, string name)
     {
@@ -280,16 +327,16 @@ internal sealed class NativeRasterizerBackend : IRasterizerBackend
 
     private static IntPtr Ptr(Tensor t) => t.numel() == 0 ? IntPtr.Zero : NativeMethods.DataPointer(t);
 
-    private static unsafe NativeCamera ToNative(Camera camera, RasterSettings settings)
+    /// <summary>The projection value as the C struct (a copy, nothing derived).</summary>
+    private static unsafe NativeCamera ToNative(ProjectionParams p)
     {
         var cam = new NativeCamera
         {
-            Width = camera.Width, Height = camera.Height,
-            Fx = (float)camera.Fx, Fy = (float)camera.Fy, Cx = (float)camera.Cx, Cy = (float)camera.Cy,
-            NearPlane = settings.NearPlane, FarPlane = settings.FarPlane, LowPass = settings.LowPassFilter,
+            Width = p.Width, Height = p.Height, Fx = p.Fx, Fy = p.Fy, Cx = p.Cx, Cy = p.Cy,
+            NearPlane = p.Near, FarPlane = p.Far, LowPass = p.LowPass,
+            LimXp = p.LimXp, LimXn = p.LimXn, LimYp = p.LimYp, LimYn = p.LimYn,
         };
-        var v = camera.ViewMatrix3x4();
-        for (var i = 0; i < 12; i++) cam.ViewMatrix[i] = v[i];
+        for (var i = 0; i < 12; i++) cam.ViewMatrix[i] = p.View[i];
         return cam;
     }
 

@@ -1,4 +1,3 @@
-using CoSeg.Geometry;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,16 +15,16 @@ internal sealed class ReferenceRasterizer : IRasterizerBackend
     /// <summary>Everything the dense forward produces, with the autograd graph when inputs require grad.</summary>
     internal sealed record Dense(Tensor Colors, Tensor Alpha, Tensor Depth, Tensor Radii, Tensor Weights, Tensor Order, Tensor Mean2d);
 
-    public RasterForward Forward(RasterInputs inputs, Camera camera, RasterSettings settings)
+    public RasterForward Forward(RasterInputs inputs, ProjectionParams view)
     {
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
-        var d = Compute(inputs, camera, settings, null);
+        var d = Compute(inputs, view, null);
         return new RasterForward(d.Colors.MoveToOuterDisposeScope(), d.Alpha.MoveToOuterDisposeScope(),
                                  d.Depth.MoveToOuterDisposeScope(), d.Radii.MoveToOuterDisposeScope(), null);
     }
 
-    public RasterGradients Backward(RasterInputs inputs, Camera camera, RasterSettings settings, RasterForward forward,
+    public RasterGradients Backward(RasterInputs inputs, ProjectionParams view, RasterForward forward,
                                     Tensor gradColors, Tensor? gradAlpha, Tensor? gradDepth)
     {
         using var enable = torch.enable_grad();
@@ -34,7 +33,7 @@ internal sealed class ReferenceRasterizer : IRasterizerBackend
         var probe = torch.zeros(inputs.Count, 2, dtype: inputs.Means.dtype, device: inputs.Means.device).requires_grad_(true);
         using (var scope = torch.NewDisposeScope())
         {
-            var d = Compute(new RasterInputs(leaves[0], leaves[1], leaves[2], leaves[3], leaves[4]), camera, settings, probe);
+            var d = Compute(new RasterInputs(leaves[0], leaves[1], leaves[2], leaves[3], leaves[4]), view, probe);
             var loss = (d.Colors * gradColors).sum();
             if (gradAlpha is not null) loss = loss + (d.Alpha * gradAlpha).sum();
             if (gradDepth is not null) loss = loss + (d.Depth * gradDepth).sum();
@@ -47,12 +46,25 @@ internal sealed class ReferenceRasterizer : IRasterizerBackend
         return result;
     }
 
-    public void Unproject(RasterInputs inputs, Camera camera, RasterSettings settings, Tensor pixelFeatures,
-                          Tensor featureSums, Tensor weightSums)
+    public Tensor BackwardChannels(RasterInputs inputs, ProjectionParams view, RasterForward forward, Tensor gradColors)
     {
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
-        var d = Compute(inputs, camera, settings, null);
+        var geometry = inputs with { Colors = torch.zeros(inputs.Count, 1, dtype: inputs.Means.dtype, device: inputs.Means.device) };
+        var d = Compute(geometry, view, null);
+        int c = (int)gradColors.shape[^1];
+        var perGaussian = d.Weights.t().matmul(gradColors.reshape(-1, c).to(d.Weights.dtype));   // N×C in depth order
+        var g = torch.zeros(inputs.Count, c, dtype: inputs.Colors.dtype, device: inputs.Colors.device);
+        g.index_add_(0, d.Order, perGaussian.to(g.dtype), 1);
+        return g.MoveToOuterDisposeScope();
+    }
+
+    public void Unproject(RasterInputs inputs, ProjectionParams view, Tensor pixelFeatures, Tensor featureSums, Tensor weightSums)
+    {
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        var geometry = inputs with { Colors = torch.zeros(inputs.Count, 1, dtype: inputs.Means.dtype, device: inputs.Means.device) };
+        var d = Compute(geometry, view, null);
         int c = (int)pixelFeatures.shape[^1];
         var f = pixelFeatures.reshape(-1, c).to(d.Weights.dtype);
         var perGaussian = d.Weights.t().matmul(f);                // N×C in depth order
@@ -60,23 +72,33 @@ internal sealed class ReferenceRasterizer : IRasterizerBackend
         weightSums.index_add_(0, d.Order, d.Weights.sum(dim: 0).to(weightSums.dtype), 1);
     }
 
+    public void AccumulateWeights(RasterInputs inputs, ProjectionParams view, Tensor weightSums)
+    {
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        var geometry = inputs with { Colors = torch.zeros(inputs.Count, 1, dtype: inputs.Means.dtype, device: inputs.Means.device) };
+        var d = Compute(geometry, view, null);
+        weightSums.index_add_(0, d.Order, d.Weights.sum(dim: 0).to(weightSums.dtype), 1);
+    }
+
     /// <summary>
     /// The dense forward. <paramref name="mean2dProbe"/> (N×2 zeros or null) is added to the projected means so
     /// autograd can report dL/dmean2d.
     /// </summary>
-    internal static Dense Compute(RasterInputs inputs, Camera camera, RasterSettings settings, Tensor? mean2dProbe)
+    internal static Dense Compute(RasterInputs inputs, ProjectionParams view, Tensor? mean2dProbe)
     {
         var dt = inputs.Means.dtype;
         var dev = inputs.Means.device;
         long n = inputs.Count;
-        int w = camera.Width, h = camera.Height, ch = inputs.Channels;
-        double fx = camera.Fx, fy = camera.Fy, cx = camera.Cx, cy = camera.Cy;
+        int w = view.Width, h = view.Height, ch = inputs.Channels;
+        double fx = view.Fx, fy = view.Fy, cx = view.Cx, cy = view.Cy;
 
-        var rv = torch.tensor(camera.Rotation.ToArray(), dtype: dt, device: dev).reshape(3, 3);
-        var tv = torch.tensor(camera.Translation.ToArray(), dtype: dt, device: dev);
+        var v = view.View;
+        var rv = torch.tensor(new[] { v[0], v[1], v[2], v[4], v[5], v[6], v[8], v[9], v[10] }, dtype: ScalarType.Float32, device: dev).to(dt).reshape(3, 3);
+        var tv = torch.tensor(new[] { v[3], v[7], v[11] }, dtype: ScalarType.Float32, device: dev).to(dt);
         var p = inputs.Means.matmul(rv.t()) + tv;
         var px = p[.., 0]; var py = p[.., 1]; var pz = p[.., 2];
-        var zValid = (pz > settings.NearPlane).logical_and(pz < settings.FarPlane);
+        var zValid = (pz > view.Near).logical_and(pz < view.Far);
         var z = torch.where(zValid, pz, torch.ones_like(pz));   // safe divisor; culled ones are masked later
 
         // 3D covariance Σ = M Mᵀ, M = R(q̂)·diag(s), then camera space R Σ Rᵀ.
@@ -93,9 +115,7 @@ internal sealed class ReferenceRasterizer : IRasterizerBackend
         var sigmaCam = rv.matmul(sigma).matmul(rv.t());
 
         // Clamped perspective Jacobian.
-        double tanX = 0.5 * w / fx, tanY = 0.5 * h / fy;
-        double limXp = (w - cx) / fx + 0.3 * tanX, limXn = cx / fx + 0.3 * tanX;
-        double limYp = (h - cy) / fy + 0.3 * tanY, limYn = cy / fy + 0.3 * tanY;
+        double limXp = view.LimXp, limXn = view.LimXn, limYp = view.LimYp, limYn = view.LimYn;
         var tx = z * (px / z).clamp(-limXn, limXp);
         var ty = z * (py / z).clamp(-limYn, limYp);
         var zero = torch.zeros_like(z);
@@ -105,9 +125,9 @@ internal sealed class ReferenceRasterizer : IRasterizerBackend
             zero, fy / z, -fy * ty / (z * z),
         }, 1).reshape(n, 2, 3);
         var cov2 = j.matmul(sigmaCam).matmul(j.transpose(1, 2));
-        var a = cov2[.., 0, 0] + settings.LowPassFilter;
+        var a = cov2[.., 0, 0] + view.LowPass;
         var b = cov2[.., 0, 1];
-        var c = cov2[.., 1, 1] + settings.LowPassFilter;
+        var c = cov2[.., 1, 1] + view.LowPass;
         var det = a * c - b * b;
         var detValid = det > 0;
         var detSafe = torch.where(detValid, det, torch.ones_like(det));
@@ -118,7 +138,7 @@ internal sealed class ReferenceRasterizer : IRasterizerBackend
 
         // Radius and tile rectangle: integer bookkeeping, no gradient.
         Tensor radius, x0, x1, y0, y1, valid;
-        int tilesX = (w + 15) / 16, tilesY = (h + 15) / 16;
+        int tilesX = view.TilesX, tilesY = view.TilesY;
         using (torch.no_grad())
         {
             var mid = 0.5 * (a + c);
@@ -178,9 +198,8 @@ internal sealed class ReferenceRasterizer : IRasterizerBackend
         }
 
         var colors = weights.matmul(sCol);
-        if (settings.Background is { } bg)
+        if (view.BackgroundFor(ch) is { } bg)
         {
-            if (bg.Length != ch) throw new ArgumentException($"RasterSettings.Background has {bg.Length} values but there are {ch} channels.");
             colors = colors + tFinal.unsqueeze(1) * torch.tensor(bg, dtype: dt, device: dev).unsqueeze(0);
         }
         var depth = weights.matmul(sZ);

@@ -4,14 +4,16 @@ using CoSeg.Evaluation;
 namespace CoSeg.Segmentation.Benchmark;
 
 /// <summary>One method's scores on the synthetic benchmark's held-out views.</summary>
-/// <param name="Method">"coseg" or "per-gaussian".</param>
+/// <param name="Method">"coseg", "per-gaussian" or "vote".</param>
 /// <param name="Noise">Noise level name.</param>
 /// <param name="MeanIoU">Mean IoU over segments on test views.</param>
 /// <param name="Accuracy">Pixel accuracy on test views.</param>
 /// <param name="PQ">Scene-level panoptic quality (class-agnostic) on test views.</param>
 /// <param name="Seconds">Wall-clock seconds of the segmentation.</param>
 /// <param name="TrainLabelAccuracy">Accuracy of the corrupted training labels vs the truth (how noisy the input was).</param>
-public sealed record SegmentationBenchmarkResult(string Method, string Noise, double MeanIoU, double Accuracy, double PQ, double Seconds, double TrainLabelAccuracy);
+/// <param name="Timings">Seconds per stage and peak memory of the segmentation (label rendering = the scoring renders).</param>
+public sealed record SegmentationBenchmarkResult(string Method, string Noise, double MeanIoU, double Accuracy, double PQ, double Seconds, double TrainLabelAccuracy,
+                                                 SegmentationTimings? Timings = null);
 
 /// <summary>Runs a method on the synthetic scene with corrupted training labels and scores it on held-out views.</summary>
 public static class SegmentationBenchmark
@@ -56,7 +58,7 @@ public static class SegmentationBenchmark
         }
         var cm = new SegmentationConfusionMatrix();
         foreach (var (g, p) in pairs) cm.Add(g, p);
-        string method = opts.Method == SegmentationMethod.CoSeg ? "coseg" : "per-gaussian";
-        return new SegmentationBenchmarkResult(method, noiseName, cm.MeanIoU, cm.Accuracy, pq.PQ, secs, conf.Accuracy);
+        string method = opts.Method switch { SegmentationMethod.CoSeg => "coseg", SegmentationMethod.Vote => "vote", _ => "per-gaussian" };
+        return new SegmentationBenchmarkResult(method, noiseName, cm.MeanIoU, cm.Accuracy, pq.PQ, secs, conf.Accuracy, result.Timings);
     }
 }

@@ -1,5 +1,6 @@
 using CoSeg.Gaussians;
 using CoSeg.Geometry;
+using CoSeg.Rendering;
 using static TorchSharp.torch;
 
 namespace CoSeg.Segmentation.Benchmark;
@@ -136,7 +137,7 @@ public sealed class SyntheticSegmentationScene : IDisposable
         var membership = mem.ToArray();
         int segments = o.Objects + 1;
 
-        var geometry = BlendWeightRasterizer.Geometry.FromScene(scene);
+        using var geometry = new FrozenGeometry(scene, "auto");
         using var rgb = tensor(col.ToArray(), new long[] { n, 3 });
         Tensor oneHotT;
         using (NewDisposeScope())
@@ -154,11 +155,13 @@ public sealed class SyntheticSegmentationScene : IDisposable
             double dist = isTrain ? 4.6 : 4.2 + 0.8 * rng.NextDouble();
             var cam = LookAt(dist * Math.Cos(el) * Math.Cos(az), dist * Math.Cos(el) * Math.Sin(az), dist * Math.Sin(el) + 0.2,
                              0, 0, 0.25, o.ImageSize, 50, $"{(isTrain ? "train" : "test")}_{v:D3}");
-            using var w = BlendWeightRasterizer.Compute(geometry, cam);
-            var img = w.Render(rgb);
-            using var lab = w.Render(oneHot);
+            var proj = geometry.View(cam);
+            var (img, alpha) = geometry.Render(rgb, proj);
+            var (lab, _) = geometry.Render(oneHot, proj);
+            using var labD = lab;
+            using var alphaD = alpha;
             using var arg = lab.argmax(2);
-            using var covered = w.Alpha.ge(0.5);
+            using var covered = alpha.ge(0.5);
             using var gtT = arg.where(covered, 0L).to(ScalarType.Int32).reshape(-1);
             var gt = gtT.data<int>().ToArray();
             var view = new SegmentationView(cam.Name!, cam, img);

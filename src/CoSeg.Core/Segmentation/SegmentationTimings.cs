@@ -1,0 +1,33 @@
+namespace CoSeg.Segmentation;
+
+/// <summary>
+/// Where a segmentation spent its time (wall-clock seconds per stage) and memory. Stages a method does not run stay 0.
+/// <see cref="LabelRenderingSeconds"/> keeps growing with every <see cref="SegmentationResult.RenderLogits"/> call.
+/// </summary>
+public sealed class SegmentationTimings
+{
+    /// <summary>Reading, validating and downscaling the raw labels, with each view's coverage (one render per view).</summary>
+    public double LabelsSeconds { get; internal set; }
+    /// <summary>Running the 2D feature extractor (CoSeg only).</summary>
+    public double FeaturesSeconds { get; internal set; }
+    /// <summary>Lifting the feature maps onto the Gaussians through the backend (CoSeg only).</summary>
+    public double UnprojectionSeconds { get; internal set; }
+    /// <summary>k-nearest-neighbour search over Gaussian centres and the spatial encoder.</summary>
+    public double KnnSeconds { get; internal set; }
+    /// <summary>Instance mode: cross-view association before training or voting (consensus start).</summary>
+    public double AssociationSeconds { get; internal set; }
+    /// <summary>Vote method: lifting the one-hot labels onto the Gaussians and deciding identities.</summary>
+    public double VotingSeconds { get; internal set; }
+    /// <summary>Training the field (CoSeg, per-Gaussian), re-associations included.</summary>
+    public double TrainingSeconds { get; internal set; }
+    /// <summary>Rendering label maps / logits from the result so far.</summary>
+    public double LabelRenderingSeconds { get; internal set; }
+    /// <summary>Wall-clock seconds of the whole segmentation (all stages above except label rendering).</summary>
+    public double TotalSeconds { get; internal set; }
+    /// <summary>Peak resident set of the process when the segmentation finished, bytes (managed + native; VmHWM on Linux).</summary>
+    public long PeakResidentBytes { get; internal set; }
+    /// <summary>Largest managed heap seen at the stage boundaries, bytes.</summary>
+    public long PeakManagedBytes { get; internal set; }
+
+    internal void SampleManaged() => PeakManagedBytes = Math.Max(PeakManagedBytes, Common.ProcessMemory.ManagedHeapBytes());
+}
