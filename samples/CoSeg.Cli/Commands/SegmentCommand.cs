@@ -13,13 +13,12 @@ internal sealed class SegmentCommand : ICliCommand
 {
     public string Name => "segment";
     public string Summary => "Segment a Gaussian scene from raw 2D label PNGs (CoSeg shared decoder, per-Gaussian baseline or training-free vote)";
-    public IReadOnlyList<CliOption> Options { get; } = new[]
+    public IReadOnlyList<CliOption> Options { get; } = CliMethods.Options("segmentation method (default coseg): " + CliMethods.Help).Concat(new[]
     {
         new CliOption("data", "DIR", "dataset folder (nerf-synthetic, instant-ngp, llff, colmap)", Required: true, IsPath: true),
         new CliOption("ply", "FILE", "reconstructed scene PLY", Required: true, IsPath: true),
         new CliOption("labels", "DIR", "raw label PNGs, one per training view (<view name>.png)", Required: true, IsPath: true),
         new CliOption("out", "DIR", "output folder", Required: true, IsPath: true, MustExist: false),
-        new CliOption("method", "coseg|per-gaussian|vote", "segmentation method (default coseg; vote = training-free αT label vote)"),
         new CliOption("backend", "NAME", CliBackends.Help),
         new CliOption("features", "builtin|torchscript:PATH", "2D feature backbone for CoSeg (default builtin)"),
         new CliOption("classes", "K", "output identities including 0 = ignore (default 16)"),
@@ -29,16 +28,13 @@ internal sealed class SegmentCommand : ICliCommand
         new CliOption("downscale", "F", "load images downscaled by F (default 1)"),
         new CliOption("max-side", "PX", "longest image side used for training (default 200)"),
         new CliOption("void-as", "ID", "when scoring --gt, count pixels the scene does not cover (predicted 0) as this id, e.g. the background class (default: wrong)"),
-    };
+    }).ToArray();
 
     public async Task<int> RunAsync(CliArgs args, CancellationToken ct)
     {
         string outDir = args.Require("out");
         Directory.CreateDirectory(outDir);
-        var method = args.GetChoice("method", "coseg", "coseg", "per-gaussian", "vote") switch
-        {
-            "coseg" => SegmentationMethod.CoSeg, "vote" => SegmentationMethod.Vote, _ => SegmentationMethod.PerGaussian,
-        };
+        string methodName = args.GetChoice("method", "coseg", CliMethods.Names);
         int classes = args.GetInt("classes", 16), iterations = args.GetInt("iterations", 1500), downscale = args.GetInt("downscale", 1);
         if (classes < 2) throw new CliUsageException("--classes must be ≥ 2");
         if (iterations < 0) throw new CliUsageException("--iterations must be ≥ 0");
@@ -53,11 +49,12 @@ internal sealed class SegmentCommand : ICliCommand
         {
             using var dataset = DatasetLoader.Load(args.Require("data"), new DatasetLoadOptions { Downscale = downscale }, ct);
             using var scene = GaussianPly.Load(args.Require("ply"));
-            var options = new SegmentOptions
+            var options = CliMethods.Apply(new SegmentOptions
             {
-                Method = method, Classes = classes, Iterations = iterations, Mode = args.Has("instance") ? LabelMode.Instance : LabelMode.Semantic,
+                Classes = classes, Iterations = iterations, Mode = args.Has("instance") ? LabelMode.Instance : LabelMode.Semantic,
                 MaxImageSide = args.GetInt("max-side", 200), Backend = CliBackends.Get(args),
-            };
+            }, methodName, args);
+            var method = methodName;
             Console.Error.WriteLine($"segment: {scene.Count} Gaussians, {dataset.Train.Count} training views, method {method}, features {extractor.Name}");
             var progress = new Progress<SegmentProgress>(p =>
             {

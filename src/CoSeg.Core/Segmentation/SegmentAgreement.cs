@@ -29,8 +29,8 @@ internal static class SegmentAgreement
             var (image, _) = geometry.Render(consensus, views[v]);
             var pred = image.reshape(-1, classes)[TensorIndex.Colon, 1..].argmax(1) + 1;
             var l = LabelPacking.Unpack(packed);
-            var total = zeros(classes).index_add(0, l, ones(l.shape[0]));
-            var agree = zeros(classes).index_add(0, l, pred.eq(l).to(ScalarType.Float32));
+            var total = zeros(classes).index_add(0, l, ones(l.shape[0]), 1);
+            var agree = zeros(classes).index_add(0, l, pred.eq(l).to(ScalarType.Float32), 1);
             var a = (agree / total.clamp_min(1)).where(total.gt(0), ones(classes));
             a[0] = 0;
             result[v] = a.MoveToOuterDisposeScope();
