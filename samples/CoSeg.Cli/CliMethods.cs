@@ -14,7 +14,7 @@ internal static class CliMethods
     public static IEnumerable<CliOption> Options(string methodHelp) => new[]
     {
         new CliOption("method", "NAME", methodHelp),
-        new CliOption("vote-input", "on|off", "CoSeg: feed the αT vote shares to the decoder (default on)"),
+        new CliOption("vote-input", "on|off", "CoSeg: feed the αT vote shares to the decoder (default off)"),
         new CliOption("agreement-power", "P", "CoSeg: weight each (view, segment) by its agreement with the vote to this power; 0 = off (default 2)"),
         new CliOption("spatial-kl", "W", "CoSeg: weight of the 3D neighbourhood KL term (default 0.5)"),
     };

@@ -45,14 +45,16 @@ public sealed record SegmentOptions
     /// CoSeg, semantic mode: append each Gaussian's αT vote shares (its lifted label distribution, as
     /// <see cref="SegmentationMethod.Vote"/> computes it) to the unprojected features, so the decoder and the multi-scale
     /// spatial encoder (which pools neighbours' inputs) see the views' consensus and its neighbourhood. One extra
-    /// transpose pass per view. Ignored in instance mode.
+    /// transpose pass per view. Ignored in instance mode. Off by default: on the generated benchmark (default noise, seed 0,
+    /// 600 steps) it lowered held-out mIoU from 92.7 to 90.0 — the decoder copies the vote, errors included.
     /// </summary>
-    public bool VoteInput { get; init; } = true;
+    public bool VoteInput { get; init; }
     /// <summary>
     /// CoSeg, semantic mode: weight every pixel's loss by a_{v,k}^power, where a_{v,k} is how much of view v's segment
     /// with label k agrees with the rendered αT vote (see the Segmentation docs), so views and segments that contradict the
     /// consensus of all views (a relabelled or merged object) weigh less. 0 = off (every pixel weight 1). Ignored in
-    /// instance mode.
+    /// instance mode. Default 2: on the generated benchmark (default noise, seed 0, 600 steps) it raised held-out mIoU
+    /// from 92.7 (off) to 95.5 (the vote: 92.8).
     /// </summary>
     public double AgreementWeightPower { get; init; } = 2.0;
 
