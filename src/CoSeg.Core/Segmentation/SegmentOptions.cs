@@ -98,9 +98,16 @@ public sealed record SegmentOptions
     /// </summary>
     public string Backend { get; init; } = "auto";
 
+    /// <summary>
+    /// Byte budget of the per-view cache of visible sets (int32 Gaussian indices of each training view, computed once
+    /// instead of once per step while the budget lasts). Results do not depend on it; 0 disables the cache.
+    /// </summary>
+    public long CacheBytes { get; init; } = 256L << 20;
+
     internal void Validate()
     {
         RasterizerBackends.Resolve(Backend ?? throw new ArgumentNullException(nameof(Backend)), nameof(Backend));
+        if (CacheBytes < 0) throw new ArgumentOutOfRangeException(nameof(CacheBytes), "CacheBytes must be ≥ 0.");
         if (Classes < 2) throw new ArgumentOutOfRangeException(nameof(Classes), $"Classes must be ≥ 2 (id 0 is reserved), got {Classes}.");
         if (Iterations < 0) throw new ArgumentOutOfRangeException(nameof(Iterations), "Iterations must be ≥ 0.");
         if (!(LearningRate > 0) || !(PerGaussianLearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), "Learning rates must be > 0.");

@@ -317,6 +317,8 @@ public static class Segmenter
         var rng = new Random(o.Seed);
         var gen = new torch.Generator((ulong)o.Seed + 1);
         var mapped = new Tensor?[cams.Length];   // instance mode: packed channel labels per view
+        var visibleCache = new Tensor?[cams.Length];   // int32 visible sets, within o.CacheBytes
+        long cached = 0;
         var lastAssoc = new int[cams.Length];
         long n = knn.shape[0];
         int kKl = (int)Math.Min(o.SpatialKlNeighbors, knn.shape[1]);
@@ -350,7 +352,17 @@ public static class Segmenter
                 if (coseg)
                 {
                     // The decoder runs only on the Gaussians this view blends; the rest render as zero and get no gradient.
-                    var visible = geometry.Visible(view);
+                    Tensor visible;
+                    if (visibleCache[v] is { } c) visible = c.to(ScalarType.Int64);
+                    else
+                    {
+                        visible = geometry.Visible(view);
+                        if (cached + visible.shape[0] * 4 <= o.CacheBytes)
+                        {
+                            visibleCache[v] = visible.to(ScalarType.Int32).MoveToOuterDisposeScope();
+                            cached += visible.shape[0] * 4;
+                        }
+                    }
                     channels = zeros(n, K).index_copy(0, visible, field.Logits(visible));
                 }
                 else channels = field.Logits(null);
@@ -401,6 +413,7 @@ public static class Segmenter
         {
             foreach (var m in mapped) m?.Dispose();
             foreach (var opt in optimizers) opt.Dispose();
+            foreach (var c in visibleCache) c?.Dispose();
         }
         return last;
     }

@@ -131,6 +131,16 @@ public class SegmentationBackendsTests(SegmentationBackendsTests.TinyScene fixtu
     }
 
     [Fact]
+    public async Task ResultDoesNotDependOnTheCacheBudget()
+    {
+        var o = Options(SegmentationMethod.CoSeg, "native") with { Iterations = 30 };
+        using var cached = await Segmenter.SegmentAsync(S.Scene, S.TrainViews, new InMemoryLabelSource(Clean()), null, o);
+        using var streamed = await Segmenter.SegmentAsync(S.Scene, S.TrainViews, new InMemoryLabelSource(Clean()), null, o with { CacheBytes = 0 });
+        Assert.Equal(cached.GaussianIdentities, streamed.GaussianIdentities);
+        Assert.True((cached.Logits - streamed.Logits).abs().max().item<float>() < 1e-5f);
+    }
+
+    [Fact]
     public async Task UnknownBackendIsAClearError()
     {
         var e = await Assert.ThrowsAsync<ArgumentException>(() =>
