@@ -13,7 +13,7 @@ internal sealed class BenchSegCommand : ICliCommand
 {
     public string Name => "bench-seg";
     public string Summary => "Segmentation benchmark on a generated scene with noisy labels (vote vs per-Gaussian vs CoSeg)";
-    public IReadOnlyList<CliOption> Options { get; } = new[]
+    public IReadOnlyList<CliOption> Options { get; } = CliMethods.Options("comma-separated methods or all (default all: vote, per-gaussian-bare, per-gaussian, coseg); " + CliMethods.Help).Concat(new[]
     {
         new CliOption("noise", "none|low|default|high", "label noise level (default: default)"),
         new CliOption("seed", "S", "random seed (default 0)"),
@@ -22,9 +22,8 @@ internal sealed class BenchSegCommand : ICliCommand
         new CliOption("image-size", "PX", "view size in pixels (default 96)"),
         new CliOption("density", "D", "Gaussians per unit area of object surface (default 900)"),
         new CliOption("export", "DIR", "also write the scene as a NeRF-synthetic dataset + scene.ply + labels/ (noisy) + gt/ (test truth) for `coseg segment`", IsPath: true, MustExist: false),
-        new CliOption("method", "coseg|per-gaussian|vote|all", "which method(s) to run (default all: vote, per-gaussian, coseg; 'both' = coseg and per-gaussian)"),
         new CliOption("backend", "NAME", CliBackends.Help),
-    };
+    }).ToArray();
 
     public async Task<int> RunAsync(CliArgs args, CancellationToken ct)
     {
@@ -33,7 +32,8 @@ internal sealed class BenchSegCommand : ICliCommand
         int iterations = args.GetInt("iterations", 1500);
         if (iterations < 1) throw new CliUsageException("--iterations must be ≥ 1 (0 would score an untrained field)");
         var noise = LabelNoiseOptions.FromName(noiseName) with { PermuteIds = args.Has("instance") };
-        string which = args.GetChoice("method", "all", "coseg", "per-gaussian", "vote", "both", "all");
+        string which = args.Get("method") ?? "all";
+        var methodNames = which == "all" ? new[] { "vote", "per-gaussian-bare", "per-gaussian", "coseg" } : which.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         string backend = CliBackends.Get(args);
         using var scene = SyntheticSegmentationScene.Create(new SyntheticSceneOptions
         {
@@ -41,17 +41,10 @@ internal sealed class BenchSegCommand : ICliCommand
         });
         Console.Error.WriteLine($"bench-seg: {scene.Scene.Count} Gaussians, {scene.Segments} segments, {scene.TrainViews.Count} train / {scene.TestViews.Count} test views, noise {noiseName}");
         if (args.Get("export") is { } exportDir) Export(scene, noise, seed, exportDir);
-        var methods = which switch
+        var allOpts = methodNames.Select(m => CliMethods.Apply(new SegmentOptions { Iterations = iterations, Backend = backend }, m, args)).ToList();
+        foreach (var opts in allOpts)
         {
-            "all" => new[] { SegmentationMethod.Vote, SegmentationMethod.PerGaussian, SegmentationMethod.CoSeg },
-            "both" => new[] { SegmentationMethod.CoSeg, SegmentationMethod.PerGaussian },
-            "coseg" => new[] { SegmentationMethod.CoSeg },
-            "vote" => new[] { SegmentationMethod.Vote },
-            _ => new[] { SegmentationMethod.PerGaussian },
-        };
-        foreach (var m in methods)
-        {
-            var opts = new SegmentOptions { Method = m, Iterations = iterations, Backend = backend };
+            var m = CliMethods.Label(opts);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var cpu0 = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
             string lastStage = "";
@@ -64,7 +57,7 @@ internal sealed class BenchSegCommand : ICliCommand
             var r = await SegmentationBenchmark.RunAsync(scene, noiseName + (noise.PermuteIds ? "+instance" : ""), noise, opts, seed, progress, ct);
             Console.WriteLine(JsonSerializer.Serialize(new
             {
-                method = r.Method, noise = r.Noise, miou = Math.Round(r.MeanIoU, 4), accuracy = Math.Round(r.Accuracy, 4),
+                method = m, noise = r.Noise, miou = Math.Round(r.MeanIoU, 4), accuracy = Math.Round(r.Accuracy, 4),
                 pq = Math.Round(r.PQ, 4), seconds = Math.Round(r.Seconds, 2),
                 cpu_seconds = Math.Round((System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds, 1), train_label_accuracy = Math.Round(r.TrainLabelAccuracy, 4),
                 gaussians = scene.Scene.Count,

@@ -15,13 +15,12 @@ internal sealed class SegmentCommand : ICliCommand
 {
     public string Name => "segment";
     public string Summary => "Segment a Gaussian scene from raw 2D label PNGs (CoSeg shared decoder, per-Gaussian baseline or training-free vote)";
-    public IReadOnlyList<CliOption> Options { get; } = new[]
+    public IReadOnlyList<CliOption> Options { get; } = CliMethods.Options("segmentation method (default coseg): " + CliMethods.Help).Concat(new[]
     {
         new CliOption("data", "DIR", "dataset folder (nerf-synthetic, instant-ngp, llff, colmap)", Required: true, IsPath: true),
         new CliOption("ply", "FILE", "reconstructed scene (PLY, compressed PLY, .spz or .splat)", Required: true, IsPath: true),
         new CliOption("labels", "DIR|MODEL", "raw label PNGs, one per training view (<view name>.png), or a 2D model that labels the views: onnx:PATH, torchscript:PATH, sam:ENCODER,DECODER (SAM automatic masks; implies --instance)", Required: true),
         new CliOption("out", "DIR", "output folder", Required: true, IsPath: true, MustExist: false),
-        new CliOption("method", "coseg|per-gaussian|vote", "segmentation method (default coseg; vote = training-free αT label vote)"),
         new CliOption("backend", "NAME", CliBackends.Help),
         new CliOption("features", "builtin|MODEL", "2D feature backbone for CoSeg: builtin (default), torchscript:PATH or onnx:PATH"),
         new CliOption("classes", "K", "output identities including 0 = ignore (default 16)"),
@@ -32,15 +31,12 @@ internal sealed class SegmentCommand : ICliCommand
         new CliOption("downscale", "F", "load images downscaled by F (default 1)"),
         new CliOption("max-side", "PX", "longest image side used for training (default 200)", Sets: nameof(SegmentOptions.MaxImageSide)),
         new CliOption("void-as", "ID", "when scoring --gt, count pixels the scene does not cover (predicted 0) as this id, e.g. the background class (default: wrong)"),
-    };
+    }).ToArray();
 
     public async Task<int> RunAsync(CliArgs args, CancellationToken ct)
     {
         string outDir = args.Require("out");
-        var method = args.GetChoice("method", "coseg", "coseg", "per-gaussian", "vote") switch
-        {
-            "coseg" => SegmentationMethod.CoSeg, "vote" => SegmentationMethod.Vote, _ => SegmentationMethod.PerGaussian,
-        };
+        string methodName = args.GetChoice("method", "coseg", CliMethods.Names);
         int classes = args.GetInt("classes", 16), iterations = args.GetInt("iterations", 1500), downscale = args.GetInt("downscale", 1);
         if (classes < 2) throw new CliUsageException("--classes must be ≥ 2");
         if (iterations < 1) throw new CliUsageException("--iterations must be ≥ 1 (0 would score an untrained field)");
@@ -58,11 +54,12 @@ internal sealed class SegmentCommand : ICliCommand
             catch (Exception e) when (e is ArgumentException or DirectoryNotFoundException) { throw new CliUsageException($"--labels: {e.Message}"); }
             using var dataset = DatasetLoader.Load(args.Require("data"), new DatasetLoadOptions { Downscale = downscale, SkipMissingImages = args.Has("skip-missing-images") }, ct);
             using var scene = GaussianSceneFile.Load(args.Require("ply"));
-            var options = new SegmentOptions
+            var options = CliMethods.Apply(new SegmentOptions
             {
-                Method = method, Classes = classes, Iterations = iterations, Mode = args.Has("instance") || ModelSpec.IsInstanceLabelSpec(labelSpec) ? LabelMode.Instance : LabelMode.Semantic,
+                Classes = classes, Iterations = iterations, Mode = args.Has("instance") || ModelSpec.IsInstanceLabelSpec(labelSpec) ? LabelMode.Instance : LabelMode.Semantic,
                 MaxImageSide = args.GetInt("max-side", 200), Backend = CliBackends.Get(args),
-            };
+            }, methodName, args);
+            var method = methodName;
             Console.Error.WriteLine($"segment: {scene.Count} Gaussians, {dataset.Train.Count} training views, method {method}, features {extractor.Name}");
             var progress = new Progress<SegmentProgress>(p =>
             {

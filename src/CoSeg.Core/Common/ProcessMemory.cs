@@ -24,6 +24,6 @@ internal static class ProcessMemory
         return p.PeakWorkingSet64;
     }
 
-    /// <summary>Current managed heap size in bytes (as of the last GC).</summary>
-    public static long ManagedHeapBytes() => GC.GetGCMemoryInfo().HeapSizeBytes;
+    /// <summary>Current managed heap size in bytes: as of the last GC, or the allocated bytes when no GC has run yet.</summary>
+    public static long ManagedHeapBytes() => Math.Max(GC.GetGCMemoryInfo().HeapSizeBytes, GC.GetTotalMemory(false));
 }

@@ -10,9 +10,10 @@ public static class CoSegLoss
 
     /// <summary>
     /// Mean pixel loss over pixels with label ≠ 0: <paramref name="logits"/> P×K, <paramref name="labels"/> P (int64,
-    /// 0 = ignore). Returns a scalar (0 when no pixel is labelled).
+    /// 0 = ignore). Returns a scalar (0 when no pixel is labelled). With <paramref name="weights"/> (P, ≥ 0), each pixel's
+    /// loss is multiplied by its weight before the mean over labelled pixels (so a view with small weights counts less).
     /// </summary>
-    public static Tensor Pixel(Tensor logits, Tensor labels, PixelLossKind kind, double reverseWeight = 0.5, double gceQ = 0.7)
+    public static Tensor Pixel(Tensor logits, Tensor labels, PixelLossKind kind, double reverseWeight = 0.5, double gceQ = 0.7, Tensor? weights = null)
     {
         using var scope = NewDisposeScope();
         var valid = labels.ne(0);
@@ -22,15 +23,16 @@ public static class CoSegLoss
         var y = labels[valid];
         var logp = nn.functional.log_softmax(l, 1);
         var logpy = logp.gather(1, y.unsqueeze(1)).squeeze(1);
-        Tensor loss = kind switch
+        Tensor perPixel = kind switch
         {
-            PixelLossKind.CrossEntropy => -logpy.mean(),
+            PixelLossKind.CrossEntropy => -logpy,
             // reverse CE = −Σ_k p_k log q_k with log q = 0 at y and A elsewhere → −A·(1 − p_y)
-            PixelLossKind.SymmetricCrossEntropy => -logpy.mean() + reverseWeight * (-ReverseLogZero) * (1 - logpy.exp()).mean(),
-            PixelLossKind.GeneralizedCrossEntropy => ((1 - (logpy * gceQ).exp()) / gceQ).mean(),
+            PixelLossKind.SymmetricCrossEntropy => -logpy + reverseWeight * (-ReverseLogZero) * (1 - logpy.exp()),
+            PixelLossKind.GeneralizedCrossEntropy => (1 - (logpy * gceQ).exp()) / gceQ,
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
-        return loss.MoveToOuterDisposeScope();
+        if (weights is not null) perPixel = perPixel * weights[valid];
+        return perPixel.mean().MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -83,3 +83,36 @@ internal sealed class PerGaussianField : ISegmentationField
 
     public void Dispose() => _logits.Dispose();
 }
+
+/// <summary>
+/// The Gaussian Grouping baseline field: a learnable identity encoding per Gaussian (initialised as Gaussian Grouping
+/// does, uniform colours converted to SH DC) and one linear classifier to K logits, applied per Gaussian.
+/// </summary>
+internal sealed class IdentityEncodingField : Module<Tensor, Tensor>, ISegmentationField
+{
+    private readonly Parameter _encodings;
+    private readonly Linear _classifier;
+
+    public IdentityEncodingField(long count, int dimensions, int classes, int seed) : base("IdentityEncodingField")
+    {
+        torch.manual_seed(seed);
+        var gen = new torch.Generator((ulong)seed);
+        const double c0 = 0.28209479177387814;   // SH DC basis: (u − 0.5) / c0 as RGB2SH
+        using (var u = torch.rand(new long[] { count, dimensions }, generator: gen))
+        using (var e = (u - 0.5) / c0)
+            _encodings = new Parameter(e.clone(), requires_grad: true);
+        _classifier = Linear(dimensions, classes);
+        RegisterComponents();
+    }
+
+    /// <summary>The identity encodings (N×E).</summary>
+    public Parameter Encodings => _encodings;
+    /// <summary>The classifier's parameters.</summary>
+    public IEnumerable<Parameter> ClassifierParameters => _classifier.parameters();
+
+    public override Tensor forward(Tensor idx) => _classifier.forward(_encodings.index_select(0, idx));
+
+    public Tensor Logits(Tensor? idx) => idx is null ? _classifier.forward(_encodings) : forward(idx);
+
+    public IEnumerable<Parameter> TrainableParameters => parameters();
+}

@@ -135,6 +135,8 @@ public static class Segmenter
 
             sw.Restart();
             int kNeighbors = Math.Max(o.SpatialKlNeighbors, o.Method == SegmentationMethod.CoSeg ? o.NeighborScales.Max() : 0);
+            if (o.Method == SegmentationMethod.PerGaussian && o.PerGaussianRecipe == PerGaussianRecipe.GaussianGrouping)
+                kNeighbors = Math.Max(kNeighbors, o.GaussianGrouping.RegularizerNeighbors);
             kNeighbors = (int)Math.Min(kNeighbors, Math.Max(1, n - 1));
             int[] knn = new NeighborGrid(geometry.Means.data<float>().ToArray()).Query(kNeighbors, ct);
             timings.KnnSeconds = sw.Elapsed.TotalSeconds;
@@ -169,18 +171,44 @@ public static class Segmenter
             else
             {
                 ISegmentationField field;
-                if (o.Method == SegmentationMethod.CoSeg)
+                Tensor?[]? agreement = null;
+                try
                 {
-                    var (inputs, global, unseenCount) = BuildInputs(scene, views, cams, geometry, extractor ?? new BuiltinFeatureExtractor(), knn, kNeighbors, o, timings, progress, ct);
-                    unseen = unseenCount;
-                    field = new SharedDecoderField(inputs, global, K, o.HiddenWidth, o.DecoderLayers, o.Seed);
-                }
-                else field = new PerGaussianField(n, K, o.Seed);
-                timings.SampleManaged();
+                    if (o.Method == SegmentationMethod.CoSeg)
+                    {
+                        Tensor? voteShares = null;
+                        if (o.Mode == LabelMode.Semantic && (o.VoteInput || o.AgreementWeightPower > 0))
+                        {
+                            // The views' αT-weighted consensus: a decoder input and/or the reference each view's segments are weighed against.
+                            sw.Restart();
+                            using var votes = LabelVoting.Histogram(geometry, cams, trainLabels, K, progress, ct);
+                            if (o.VoteInput)
+                                using (no_grad()) voteShares = votes / votes.sum(1, keepdim: true).clamp_min(1e-30);
+                            if (o.AgreementWeightPower > 0)
+                            {
+                                var (decided, _, _) = LabelVoting.Decide(votes, knn, Math.Min(o.SpatialKlNeighbors, kNeighbors));
+                                using (decided) agreement = SegmentAgreement.Compute(geometry, cams, trainLabels, decided, K, ct);
+                                foreach (var a in agreement) a?.pow_(o.AgreementWeightPower);
+                            }
+                            timings.VotingSeconds = sw.Elapsed.TotalSeconds;
+                        }
+                        using (voteShares)
+                        {
+                            var (inputs, global, unseenCount) = BuildInputs(scene, views, cams, geometry, extractor ?? new BuiltinFeatureExtractor(), knn, kNeighbors, voteShares, o, timings, progress, ct);
+                            unseen = unseenCount;
+                            field = new SharedDecoderField(inputs, global, K, o.HiddenWidth, o.DecoderLayers, o.Seed);
+                        }
+                    }
+                    else if (o.PerGaussianRecipe == PerGaussianRecipe.GaussianGrouping)
+                        field = new IdentityEncodingField(n, o.GaussianGrouping.IdentityDimensions, K, o.Seed);
+                    else field = new PerGaussianField(n, K, o.Seed);
+                    timings.SampleManaged();
 
-                sw.Restart();
-                using var knnT = tensor(knn.Select(i => (long)i).ToArray(), new long[] { n, kNeighbors }, ScalarType.Int64);
-                lastLoss = Train(field, geometry, cams, trainLabels, trainIdx, knnT, o, timings, progress, ct);
+                    sw.Restart();
+                    using var knnT = tensor(knn.Select(i => (long)i).ToArray(), new long[] { n, kNeighbors }, ScalarType.Int64);
+                    lastLoss = Train(field, geometry, cams, trainLabels, trainIdx, knnT, agreement, o, timings, progress, ct);
+                }
+                finally { if (agreement is not null) foreach (var a in agreement) a?.Dispose(); }
                 timings.TrainingSeconds = sw.Elapsed.TotalSeconds - timings.AssociationSeconds;
                 using (no_grad()) using (var l = field.Logits(null)) logits = l.detach().clone();
                 field.Dispose();
@@ -238,7 +266,7 @@ public static class Segmenter
     /// view's image and feature map at a time is extracted, lifted through the backend and released.
     /// </summary>
     private static (Tensor Inputs, Tensor? Global, int Unseen) BuildInputs(GaussianScene scene, IReadOnlyList<SegmentationView> views, ProjectionParams[] cams,
-        FrozenGeometry geometry, IFeatureExtractor extractor, int[] knn, int kMax, SegmentOptions o, SegmentationTimings timings,
+        FrozenGeometry geometry, IFeatureExtractor extractor, int[] knn, int kMax, Tensor? voteShares, SegmentOptions o, SegmentationTimings timings,
         IProgress<SegmentProgress>? progress, CancellationToken ct)
     {
         var acc = new FeatureUnprojector.Accumulator(scene.Count);
@@ -270,7 +298,7 @@ public static class Segmenter
         using var un = acc.Finish();
         using var scope2 = NewDisposeScope();
         var seen = un.Weights.gt(0).to(ScalarType.Float32).unsqueeze(1);
-        var feats = Standardise(un.Features, seen);
+        var feats = Standardise(voteShares is null ? un.Features : cat(new[] { un.Features, voteShares }, 1), seen);
         var means = scene.Means.detach().to(ScalarType.Float32);
         progress?.Report(new SegmentProgress("spatial", 0, 1, double.NaN));
         var spatial = SpatialEncoder.Encode(means, feats, knn, kMax, o.NeighborScales.Select(k => Math.Min(k, kMax)).ToArray(), ct);
@@ -307,12 +335,16 @@ public static class Segmenter
     }
 
     private static double Train(ISegmentationField field, FrozenGeometry geometry, ProjectionParams[] cams, Tensor?[] labels, int[] trainIdx, Tensor knn,
-                                SegmentOptions o, SegmentationTimings timings, IProgress<SegmentProgress>? progress, CancellationToken ct)
+                                Tensor?[]? agreement, SegmentOptions o, SegmentationTimings timings, IProgress<SegmentProgress>? progress, CancellationToken ct)
     {
         int K = o.Classes;
         bool coseg = field is SharedDecoderField;
-        double lr = coseg ? o.LearningRate : o.PerGaussianLearningRate;
-        using var opt = optim.Adam(field.TrainableParameters, lr);
+        var gg = field as IdentityEncodingField;
+        var ggo = o.GaussianGrouping;
+        // Gaussian Grouping: its own learning rates for the encodings and the classifier (Adam, eps 1e-15 as its code).
+        var optimizers = gg is not null
+            ? new[] { optim.Adam(new[] { gg.Encodings }, ggo.EncodingLearningRate, eps: 1e-15), optim.Adam(gg.ClassifierParameters, ggo.ClassifierLearningRate) }
+            : new[] { optim.Adam(field.TrainableParameters, coseg ? o.LearningRate : o.PerGaussianLearningRate) };
         var rng = new Random(o.Seed);
         var gen = new torch.Generator((ulong)o.Seed + 1);
         var mapped = new Tensor?[cams.Length];   // instance mode: packed channel labels per view
@@ -381,20 +413,26 @@ public static class Segmenter
                     }
                     target = LabelPacking.Unpack(mapped[v]!);
                 }
-                Tensor loss = CoSegLoss.Pixel(logits, target, coseg ? o.PixelLoss : PixelLossKind.CrossEntropy, o.ReverseCeWeight, o.GceQ) * o.PixelWeight;
+                Tensor loss;
+                if (gg is not null)
+                {
+                    // Gaussian Grouping: CE / ln K, plus every few steps λ · KL(p_i ‖ p_j) / K over k-NN of sampled Gaussians.
+                    loss = CoSegLoss.Pixel(logits, target, PixelLossKind.CrossEntropy) / Math.Log(K);
+                    if (ggo.RegularizerWeight > 0 && (it + 1) % ggo.RegularizerInterval == 0)
+                        loss = loss + ggo.RegularizerWeight / K * NeighborKl(field, knn, ggo.RegularizerSamples, ggo.RegularizerNeighbors, K, gen);
+                }
+                else
+                {
+                    var w = agreement?[v] is { } a ? a.index_select(0, target) : null;
+                    loss = CoSegLoss.Pixel(logits, target, coseg ? o.PixelLoss : PixelLossKind.CrossEntropy, o.ReverseCeWeight, o.GceQ, w) * o.PixelWeight;
+                }
                 if (coseg && o.SpatialKlWeight > 0)
                 {
-                    long s = Math.Min(o.SpatialKlSamples, n);
-                    var sample = randint(0, n, new long[] { s }, generator: gen, dtype: ScalarType.Int64);
-                    var nb = knn.index_select(0, sample)[TensorIndex.Colon, TensorIndex.Slice(0, kKl)].reshape(-1);
-                    var both = field.Logits(cat(new[] { sample, nb }));
-                    var centre = both[TensorIndex.Slice(0, s)];
-                    var neigh = both[TensorIndex.Slice(s, null)].reshape(s, kKl, K);
-                    loss = loss + o.SpatialKlWeight * CoSegLoss.NeighborKl(centre, neigh);
+                    loss = loss + o.SpatialKlWeight * NeighborKl(field, knn, o.SpatialKlSamples, kKl, K, gen);
                 }
-                opt.zero_grad();
+                foreach (var opt in optimizers) opt.zero_grad();
                 loss.backward();
-                opt.step();
+                foreach (var opt in optimizers) opt.step();
                 if (it % 25 == 0 || it == o.Iterations - 1)
                 {
                     last = loss.item<float>();
@@ -405,8 +443,23 @@ public static class Segmenter
         finally
         {
             foreach (var m in mapped) m?.Dispose();
+            foreach (var opt in optimizers) opt.Dispose();
             foreach (var c in visibleCache) c?.Dispose();
         }
         return last;
+    }
+
+    /// <summary>The 3D term: mean KL between <paramref name="samples"/> random Gaussians and their first <paramref name="k"/> neighbours.</summary>
+    private static Tensor NeighborKl(ISegmentationField field, Tensor knn, int samples, int k, int classes, torch.Generator gen)
+    {
+        long n = knn.shape[0];
+        long s = Math.Min(samples, n);
+        k = (int)Math.Min(k, knn.shape[1]);
+        var sample = randint(0, n, new long[] { s }, generator: gen, dtype: ScalarType.Int64);
+        var nb = knn.index_select(0, sample)[TensorIndex.Colon, TensorIndex.Slice(0, k)].reshape(-1);
+        var both = field.Logits(cat(new[] { sample, nb }));
+        var centre = both[TensorIndex.Slice(0, s)];
+        var neigh = both[TensorIndex.Slice(s, null)].reshape(s, k, classes);
+        return CoSegLoss.NeighborKl(centre, neigh);
     }
 }

@@ -68,4 +68,51 @@ public class LabelNoiseGeneratorTests
         Assert.Throws<ArgumentException>(() => LabelNoiseOptions.FromName("extreme"));
         Assert.Throws<ArgumentException>(() => LabelNoiseGenerator.Corrupt(new int[5], 2, 2, 1, LabelNoiseOptions.None, new Random()));
     }
+
+    [Fact]
+    public void LevelsAreNestedForTheSameSeed()
+    {
+        // Per segment and view: whatever is relabelled or dropped at the lower rates is also corrupted at the higher.
+        var l = Blocks(20, 20);
+        var lo = new LabelNoiseOptions { RelabelRate = 0.2, DropRate = 0.2 };
+        var hi = new LabelNoiseOptions { RelabelRate = 0.5, DropRate = 0.5 };
+        int corruptedLo = 0, corruptedHi = 0;
+        for (long seed = 0; seed < 200; seed++)
+        {
+            var a = LabelNoiseGenerator.Corrupt(l, 20, 20, 4, lo, seed);
+            var b = LabelNoiseGenerator.Corrupt(l, 20, 20, 4, hi, seed);
+            for (int id = 1; id <= 4; id++)
+            {
+                int px = Array.IndexOf(l, id);
+                bool badLo = a[px] != id, badHi = b[px] != id;
+                if (badLo) Assert.True(badHi, $"seed {seed}: segment {id} corrupted at the lower level only");
+                corruptedLo += badLo ? 1 : 0; corruptedHi += badHi ? 1 : 0;
+            }
+        }
+        Assert.InRange(corruptedLo, 200 * 4 * 0.25, 200 * 4 * 0.5);   // ≈ 1 − 0.8·0.8 = 0.36
+        Assert.True(corruptedHi > corruptedLo * 1.5);
+    }
+
+    [Fact]
+    public void OneCorruptionDoesNotShiftTheDrawsOfAnother()
+    {
+        // A rate too small to fire must not change any view of a sequence drawn from one generator.
+        var l = Blocks(20, 20);
+        var a = new LabelNoiseOptions { BoundaryPixels = 2, SplitRate = 0.5 };
+        var b = a with { DropRate = 1e-12, MergeRate = 1e-12 };
+        var ra = new Random(7); var rb = new Random(7);
+        for (int v = 0; v < 10; v++)
+            Assert.Equal(LabelNoiseGenerator.Corrupt(l, 20, 20, 4, a, ra), LabelNoiseGenerator.Corrupt(l, 20, 20, 4, b, rb));
+    }
+
+    [Fact]
+    public void TwoRelabelledSegmentsSwapInsteadOfCollapsing()
+    {
+        // Two ids, both relabelled: each takes the other's id (decided per segment, not by the order of replacement).
+        var l = new int[100];
+        for (int i = 50; i < 100; i++) l[i] = 1;
+        for (int i = 0; i < 50; i++) l[i] = 2;
+        var c = LabelNoiseGenerator.Corrupt(l, 10, 10, 2, new LabelNoiseOptions { RelabelRate = 1 }, 3L);
+        for (int i = 0; i < 100; i++) Assert.Equal(3 - l[i], c[i]);
+    }
 }

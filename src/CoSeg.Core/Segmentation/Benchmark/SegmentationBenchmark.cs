@@ -4,7 +4,7 @@ using CoSeg.Evaluation;
 namespace CoSeg.Segmentation.Benchmark;
 
 /// <summary>One method's scores on the synthetic benchmark's held-out views.</summary>
-/// <param name="Method">"coseg", "per-gaussian" or "vote".</param>
+/// <param name="Method">"coseg", "per-gaussian" (Gaussian Grouping's recipe), "per-gaussian-bare" or "vote".</param>
 /// <param name="Noise">Noise level name.</param>
 /// <param name="MeanIoU">Mean IoU over segments on test views.</param>
 /// <param name="Accuracy">Pixel accuracy on test views.</param>
@@ -50,7 +50,11 @@ public static class SegmentationBenchmark
             scorer.Add(gt, m32.data<int>().ToArray());
         }
         var scores = scorer.Score();
-        string method = opts.Method switch { SegmentationMethod.CoSeg => "coseg", SegmentationMethod.Vote => "vote", _ => "per-gaussian" };
+        string method = opts.Method switch
+        {
+            SegmentationMethod.CoSeg => "coseg", SegmentationMethod.Vote => "vote",
+            _ => opts.PerGaussianRecipe == PerGaussianRecipe.Bare ? "per-gaussian-bare" : "per-gaussian",
+        };
         return new SegmentationBenchmarkResult(method, noiseName, scores.MeanIoU, scores.Accuracy, scores.PQ, secs, conf.Accuracy, result.Timings);
     }
 }
