@@ -74,7 +74,92 @@ internal static class FuzzReaders
         }),
         new FuzzReader("dataset-image-png", WriteNerfSyntheticImage, LoadDataset, PngMutations()),
         new FuzzReader("label-png", WriteLabelPng, (_, f) => PngLabelReader.Read(f), PngMutations()),
+        new FuzzReader("compressed-ply", (r, d) => WriteSplatFile(r, d, "scene.compressed.ply", "compressed-ply"), LoadScene, new[]
+        {
+            Text("chunk-count", @"element chunk \d+", r => "element chunk " + LyingCount(r, 1)),
+            Text("vertex-count", @"element vertex \d+", r => "element vertex " + LyingCount(r, 8)),
+            Text("packed-type", @"uint packed_position", r => r.Next(2) == 0 ? "float packed_position" : "uchar packed_position"),
+        }),
+        new FuzzReader("spz-v3", (r, d) => WriteSplatFile(r, d, "scene.spz", "spz"), LoadScene, SpzMutations()),
+        new FuzzReader("spz-v2", (r, d) => WriteSpzV2(r, d), LoadScene, SpzMutations()),
+        new FuzzReader("splat", (r, d) => WriteSplatFile(r, d, "scene.splat", "splat"), LoadScene, new[]
+        {
+            new FuzzMutation("splat-nan-position", (b, r) =>
+            {
+                if (b.Length < 32) return b;
+                var c = (byte[])b.Clone();
+                int row = r.Next(c.Length / 32);
+                BitConverter.TryWriteBytes(c.AsSpan(row * 32 + 4 * r.Next(6)), r.Next(2) == 0 ? float.NaN : float.PositiveInfinity);
+                return c;
+            }),
+            new FuzzMutation("splat-partial-row", (b, r) => b.Length < 32 ? b : b[..^r.Next(1, 32)]),
+        }),
     };
+
+    // ---- Splat formats -------------------------------------------------------------------------------------------
+    private static void LoadScene(string dir, string file) => GaussianSceneFile.Load(file).Dispose();
+
+    /// <summary>A small random scene written in one of the registered formats (up to 300 Gaussians: two compressed-PLY chunks).</summary>
+    private static string WriteSplatFile(Random r, string dir, string fileName, string format, Action<GaussianScene>? write = null)
+    {
+        int n = r.Next(1, 300), degree = r.Next(2);
+        float F(double lo, double hi) => (float)(lo + (hi - lo) * r.NextDouble());
+        var means = Enumerable.Range(0, 3 * n).Select(_ => F(-1, 1)).ToArray();
+        var scales = Enumerable.Range(0, 3 * n).Select(_ => F(-5, -2)).ToArray();
+        var rots = Enumerable.Range(0, 4 * n).Select(_ => F(-1, 1)).ToArray();
+        var opac = Enumerable.Range(0, n).Select(_ => F(-3, 3)).ToArray();
+        int k = (degree + 1) * (degree + 1);
+        var sh = Enumerable.Range(0, n * k * 3).Select(_ => F(-0.5, 0.5)).ToArray();
+        using var scene = new GaussianScene(TorchSharp.torch.tensor(means).reshape(n, 3), TorchSharp.torch.tensor(scales).reshape(n, 3),
+                                            TorchSharp.torch.tensor(rots).reshape(n, 4), TorchSharp.torch.tensor(opac),
+                                            TorchSharp.torch.tensor(sh).reshape(n, k, 3));
+        string path = Path.Combine(dir, fileName);
+        if (write is not null) write(scene);
+        else GaussianSceneFile.Save(scene, path, format);
+        return path;
+    }
+
+    private static string WriteSpzV2(Random r, string dir)
+    {
+        string path = Path.Combine(dir, "scene-v2.spz");
+        return WriteSplatFile(r, dir, "scene-v2.spz", "spz", scene =>
+        {
+            using var fs = File.Create(path);
+            new CoSeg.Gaussians.Formats.SpzFormat { WriteVersion = 2 }.Write(scene, fs, path);
+        });
+    }
+
+    /// <summary>SPZ is a gzip stream: its header fields are patched inside the decompressed bytes and recompressed.</summary>
+    private static FuzzMutation[] SpzMutations()
+    {
+        static FuzzMutation Inside(string name, Func<byte[], Random, byte[]> patch) => new(name, (b, r) =>
+        {
+            byte[] raw;
+            try
+            {
+                using var gz = new System.IO.Compression.GZipStream(new MemoryStream(b), System.IO.Compression.CompressionMode.Decompress);
+                using var ms = new MemoryStream();
+                gz.CopyTo(ms);
+                raw = ms.ToArray();
+            }
+            catch (InvalidDataException) { return b; }
+            if (raw.Length < 16) return b;
+            var patched = patch(raw, r);
+            using var outMs = new MemoryStream();
+            using (var gz = new System.IO.Compression.GZipStream(outMs, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+                gz.Write(patched);
+            return outMs.ToArray();
+        });
+        static byte[] Put32(byte[] raw, int at, uint v) { var c = (byte[])raw.Clone(); System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(c.AsSpan(at), v); return c; }
+        return new[]
+        {
+            Inside("spz-point-count", (raw, r) => Put32(raw, 8, (uint)Extreme(r))),
+            Inside("spz-version", (raw, r) => Put32(raw, 4, new uint[] { 0, 1, 4, 99, uint.MaxValue }[r.Next(5)])),
+            Inside("spz-magic", (raw, r) => Put32(raw, 0, (uint)r.Next())),
+            Inside("spz-sh-degree", (raw, r) => { var c = (byte[])raw.Clone(); c[12] = (byte)r.Next(4, 256); return c; }),
+            Inside("spz-body-truncated", (raw, r) => raw[..(16 + r.Next(Math.Max(1, raw.Length - 16)))]),
+        };
+    }
 
     // ---- Loaders -------------------------------------------------------------------------------------------------
 
