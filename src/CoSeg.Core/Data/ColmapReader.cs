@@ -53,7 +53,12 @@ internal static class ColmapReader
             }
             catch (ArgumentException e) { throw new InvalidDataException($"COLMAP model {model}: image '{img.Name}': {e.Message}", e); }
             if (camera.Width != w || camera.Height != h) camera = camera.Resized(w, h);
-            views.Add(DatasetViews.FromFile(camera, path, hasAlpha, bg, lens, cam.Model, cache: cache));
+            try { views.Add(DatasetViews.FromFile(camera, path, hasAlpha, bg, lens, cam.Model, cache: cache)); }
+            catch (InvalidDataException e) when (!e.Message.Contains(path, StringComparison.Ordinal))
+            {
+                // The lens comes from the cameras file: name it (an undistorter error only knows the camera).
+                throw new InvalidDataException($"{cameraFile}: camera {img.CameraId} ({cam.Model}) for image '{img.Name}': {e.Message}", e);
+            }
         }
         var (train, test) = DatasetViews.HoldOut(views, options.TestHoldoutEvery);
         var pts = ColmapModel.ReadPoints(model);

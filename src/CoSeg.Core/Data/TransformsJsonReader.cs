@@ -122,7 +122,11 @@ internal static class TransformsJsonReader
             maskPath = ResolveInside(dir, mp.GetString()!, where, "mask_path");
             if (!File.Exists(maskPath)) throw new FileNotFoundException($"{where}: mask '{mp.GetString()}' not found ({maskPath}).", maskPath);
         }
-        return DatasetViews.FromFile(camera, path, hasAlpha, background, distortion, model, maskPath, cache);
+        try { return DatasetViews.FromFile(camera, path, hasAlpha, background, distortion, model, maskPath, cache); }
+        catch (InvalidDataException e) when (!e.Message.Contains(path, StringComparison.Ordinal) && !e.Message.Contains(jsonPath, StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"{where}: {e.Message}", e);   // a lens error knows only the camera: name the file and frame
+        }
     }
 
     /// <summary>
