@@ -15,16 +15,7 @@ namespace CoSeg.Tests.Rendering;
 /// </summary>
 public class SegmentationOpsTests(ITestOutputHelper output)
 {
-    private static readonly Lazy<IlgpuRasterizer> GroupKernels = new(() => new() { UseGroupKernels = true });
-
-    /// <summary>"native", "native-baseline", "ilgpu" (one-thread-per-tile kernels), "ilgpu-group" (the GPU kernels), "reference".</summary>
-    private static IRasterizerBackend Backend(string name) => name switch
-    {
-        "native" => NativeBackends.Get(false),
-        "native-baseline" => NativeBackends.Get(true),
-        "ilgpu-group" => GroupKernels.Value,
-        _ => RasterizerBackends.Get(name),
-    };
+    private static IRasterizerBackend Backend(string name) => TestBackends.Get(name);
 
     public static TheoryData<string> Backends() => new() { "native", "native-baseline", "ilgpu", "ilgpu-group", "reference" };
 

@@ -13,15 +13,7 @@ namespace CoSeg.Tests.Rendering;
 /// </summary>
 public class TopContributorTests
 {
-    private static readonly Lazy<IlgpuRasterizer> GroupKernels = new(() => new() { UseGroupKernels = true });
-
-    private static IRasterizerBackend Backend(string name) => name switch
-    {
-        "native" => NativeBackends.Get(false),
-        "native-baseline" => NativeBackends.Get(true),
-        "ilgpu-group" => GroupKernels.Value,
-        _ => RasterizerBackends.Get(name),
-    };
+    private static IRasterizerBackend Backend(string name) => TestBackends.Get(name);
 
     [Theory]
     [InlineData("native", 64, 64, 300, 1)]
