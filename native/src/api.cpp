@@ -141,12 +141,15 @@ int prepare(coseg_context* ctx, coseg_state* st, const coseg_camera& cam, int64_
         const bool vis = !bad && project_gaussian(cam, m, s, q, tilesX, tilesY, p);
         if (radiiOut) radiiOut[i] = vis ? p.radius : 0;
         if (!vis) {
-            sp.mx = sp.my = sp.ca = sp.cb = sp.cc = sp.op = sp.z = 0.f;
+            sp.mx = sp.my = sp.ca = sp.cb = sp.cc = sp.op = sp.z = sp.lmin = 0.f;
             sp.ex = sp.ey = -1.f;
             st->gOffset[i + 1] = 0;
             continue;
         }
         sp.mx = p.mx; sp.my = p.my; sp.ca = p.ca; sp.cb = p.cb; sp.cc = p.cc; sp.op = o; sp.z = p.z;
+        // alpha = op e^power >= 1/255 needs power >= ln(1/(255 op)); the margin keeps the pre-test conservative under
+        // rounding, and the exact alpha test still decides, so results do not change.
+        sp.lmin = logf(kMinAlpha / o) - 1e-3f;
         // alpha >= 1/255 needs q(d) <= 2 ln(255 o); the extent of that ellipse is sqrt(thr * Sigma2d_diag).
         const float thr = 2.f * logf(255.f * o);
         if (!(thr >= 0.f)) {

@@ -15,7 +15,7 @@ struct Splat {
     float ex, ey;        // half-extent (px) of the region where alpha can reach 1/255 (conservative)
     uint32_t id;         // Gaussian index
     uint32_t slot;       // in sorted copies: index of this (Gaussian, tile) pair in Gaussian-major order
-    uint32_t pad;
+    float lmin;          // conservative ln(kMinAlpha / op): a pixel whose power is below it cannot reach alpha 1/255
 };
 
 /// Read-only description of one rasterization call, as the tile kernels see it.
