@@ -117,5 +117,6 @@ internal sealed class SegmentCommand : ICliCommand
         ["training_s"] = Math.Round(t.TrainingSeconds, 3), ["label_rendering_s"] = Math.Round(t.LabelRenderingSeconds, 3),
         ["total_s"] = Math.Round(t.TotalSeconds, 3),
         ["peak_rss_mb"] = Math.Round(t.PeakResidentBytes / 1048576.0, 1), ["peak_managed_mb"] = Math.Round(t.PeakManagedBytes / 1048576.0, 1),
+        ["training_parts_s"] = t.TrainingParts.ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 3)),
     };
 }

@@ -4,8 +4,10 @@ using static TorchSharp.torch;
 namespace CoSeg.Rendering;
 
 /// <summary>Per-call data of <see cref="ChannelRenderFunction"/>: the geometry, the view and the backend's forward result.</summary>
-internal sealed class ChannelRenderCall(FrozenGeometry geometry, ProjectionParams view)
+internal sealed class ChannelRenderCall(FrozenGeometry geometry, ProjectionParams view, System.Diagnostics.Stopwatch? backwardClock = null)
 {
+    /// <summary>Runs while the backend's channel backward runs (profiling), or null.</summary>
+    public System.Diagnostics.Stopwatch? BackwardClock { get; } = backwardClock;
     public FrozenGeometry Geometry { get; } = geometry;
     public ProjectionParams View { get; } = view;
     public RasterForward? Forward { get; set; }
@@ -40,7 +42,9 @@ internal sealed class ChannelRenderFunction : autograd.MultiTensorFunction<Chann
         try
         {
             if (grad_outputs.Count == 0 || grad_outputs[0] is not { IsInvalid: false } g) return new List<Tensor> { null!, zeros_like(colors) };
-            return new List<Tensor> { null!, call.Geometry.BackwardChannelsWith(colors, call.View, call.Forward!, g.contiguous()) };
+            call.BackwardClock?.Start();
+            try { return new List<Tensor> { null!, call.Geometry.BackwardChannelsWith(colors, call.View, call.Forward!, g.contiguous()) }; }
+            finally { call.BackwardClock?.Stop(); }
         }
         finally { call.Forward!.State?.Dispose(); }   // one backward per render: give the backend's buffers back now
     }

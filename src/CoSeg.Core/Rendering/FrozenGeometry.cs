@@ -53,15 +53,16 @@ internal sealed class FrozenGeometry : IDisposable
     /// <summary>
     /// Renders N×C channels into the view: H×W×C image and H×W alpha. When <paramref name="channels"/> requires grad,
     /// the image is differentiable with respect to it (the backend's channels-only backward); geometry gets no gradient.
+    /// <paramref name="backwardClock"/>, when given, runs while that backward runs (profiling).
     /// </summary>
-    public (Tensor Image, Tensor Alpha) Render(Tensor channels, ProjectionParams view)
+    public (Tensor Image, Tensor Alpha) Render(Tensor channels, ProjectionParams view, System.Diagnostics.Stopwatch? backwardClock = null)
     {
         ArgumentNullException.ThrowIfNull(channels);
         if (channels.ndim != 2 || channels.shape[0] != Count || channels.shape[1] < 1)
             throw new ArgumentException($"channels must be N×C with N={Count} and C ≥ 1, got [{string.Join(",", channels.shape)}].", nameof(channels));
         if (channels.requires_grad)
         {
-            var outs = ChannelRenderFunction.apply(new ChannelRenderCall(this, view), channels);
+            var outs = ChannelRenderFunction.apply(new ChannelRenderCall(this, view, backwardClock), channels);
             return (outs[0], outs[1]);
         }
         using var scope = NewDisposeScope();

@@ -29,5 +29,17 @@ public sealed class SegmentationTimings
     /// <summary>Largest managed heap seen at the stage boundaries, bytes.</summary>
     public long PeakManagedBytes { get; internal set; }
 
+    /// <summary>
+    /// Where the training stage spent its time, seconds per part of the step (decoder forward, render forward, loss,
+    /// 3D term, backward with the backend's channel backward inside, optimiser, ...); the parts add up to at most
+    /// <see cref="TrainingSeconds"/> (the rest is per-step bookkeeping).
+    /// </summary>
+    public IReadOnlyDictionary<string, double> TrainingParts => _trainingParts;
+
+    private readonly Dictionary<string, double> _trainingParts = new();
+
+    internal void AddTrainingPart(string part, double seconds)
+        => _trainingParts[part] = _trainingParts.GetValueOrDefault(part) + seconds;
+
     internal void SampleManaged() => PeakManagedBytes = Math.Max(PeakManagedBytes, Common.ProcessMemory.ManagedHeapBytes());
 }

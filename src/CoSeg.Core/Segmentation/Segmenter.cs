@@ -373,10 +373,19 @@ public static class Segmenter
                 timings.AssociationSeconds = sw.Elapsed.TotalSeconds;
                 progress?.Report(new SegmentProgress("associate", 1, 1, double.NaN));
             }
+            var backwardClock = new Stopwatch();
+            long lap = Stopwatch.GetTimestamp();
+            void Lap(string part)
+            {
+                long now = Stopwatch.GetTimestamp();
+                timings.AddTrainingPart(part, (now - lap) / (double)Stopwatch.Frequency);
+                lap = now;
+            }
             for (int it = 0; it < o.Iterations; it++)
             {
                 ct.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
+                lap = Stopwatch.GetTimestamp();
                 int v = trainIdx[rng.Next(trainIdx.Length)];
                 var view = cams[v];
                 Tensor channels;
@@ -394,11 +403,14 @@ public static class Segmenter
                             cached += visible.shape[0] * 4;
                         }
                     }
+                    Lap("visible_set");
                     channels = zeros(n, K).index_copy(0, visible, field.Logits(visible));
                 }
                 else channels = field.Logits(null);
-                var (image, _) = geometry.Render(channels, view);
+                Lap("decoder_forward");
+                var (image, _) = geometry.Render(channels, view, backwardClock);
                 var logits = image.reshape(-1, K);
+                Lap("render_forward");
                 Tensor target = LabelPacking.Unpack(labels[v]!);
                 if (o.Mode == LabelMode.Instance)
                 {
@@ -426,13 +438,21 @@ public static class Segmenter
                     var w = agreement?[v] is { } a ? a.index_select(0, target) : null;
                     loss = CoSegLoss.Pixel(logits, target, coseg ? o.PixelLoss : PixelLossKind.CrossEntropy, o.ReverseCeWeight, o.GceQ, w) * o.PixelWeight;
                 }
+                Lap("pixel_loss");
                 if (coseg && o.SpatialKlWeight > 0)
                 {
                     loss = loss + o.SpatialKlWeight * NeighborKl(field, knn, o.SpatialKlSamples, kKl, K, gen);
                 }
+                Lap("neighbor_kl_forward");
                 foreach (var opt in optimizers) opt.zero_grad();
+                double channelBackward = backwardClock.Elapsed.TotalSeconds;
                 loss.backward();
+                channelBackward = backwardClock.Elapsed.TotalSeconds - channelBackward;
+                timings.AddTrainingPart("render_backward_channels", channelBackward);
+                lap += (long)(channelBackward * Stopwatch.Frequency);
+                Lap("autograd_backward");
                 foreach (var opt in optimizers) opt.step();
+                Lap("optimizer");
                 if (it % 25 == 0 || it == o.Iterations - 1)
                 {
                     last = loss.item<float>();
