@@ -55,19 +55,20 @@ public class SplatFormatTests
         //  format            SH  position  log-scale  angle  opacity  f_dc     SH rest
         { "spz",              3,  1.3e-4,   0.0313,    0.005, 0.0021, 0.0132,  0.0040 },
         { "spz-v2",           3,  1.3e-4,   0.0313,    0.25,  0.0021, 0.0132,  0.0040 }, // w derived: poor near w = 0
+        { "spz-v4",           3,  1.3e-4,   0.0313,    0.005, 0.0021, 0.0132,  0.0040 }, // v3's quantisation, zstd streams
         { "compressed-ply",   3,  3.0e-3,   2.0e-3,    0.005, 0.0021, 0.0060,  0.0158 },
         { "splat",            0,  1e-6,     1e-5,      0.020, 0.0021, 0.0070,  0      },
         { "ply",              3,  0,        0,         1e-6,  0,      0,       0      },
     };
 
-    private static string Extension(string format) => format switch { "spz" or "spz-v2" => ".spz", "compressed-ply" => ".compressed.ply", "splat" => ".splat", _ => ".ply" };
+    private static string Extension(string format) => format switch { "spz" or "spz-v2" or "spz-v4" => ".spz", "compressed-ply" => ".compressed.ply", "splat" => ".splat", _ => ".ply" };
 
     private static void Save(GaussianScene s, string path, string format)
     {
-        if (format == "spz-v2")
+        if (format is "spz-v2" or "spz-v4")
         {
             using var fs = File.Create(path);
-            new SpzFormat { WriteVersion = 2 }.Write(s, fs, path);
+            new SpzFormat { WriteVersion = format == "spz-v2" ? 2 : 4 }.Write(s, fs, path);
         }
         else GaussianSceneFile.Save(s, path, format);
     }
@@ -120,16 +121,16 @@ public class SplatFormatTests
     }
 
     [Theory]
-    [InlineData("spz"), InlineData("compressed-ply"), InlineData("splat"), InlineData("ply")]
+    [InlineData("spz"), InlineData("spz-v4"), InlineData("compressed-ply"), InlineData("splat"), InlineData("ply")]
     public void TruncatedFiles_AreInvalidData(string format)
     {
         using var tmp = new TempDir();
         using var s = RandomScene(600, format == "splat" ? 0 : 2);
         string path = tmp.File("t" + Extension(format));
-        GaussianSceneFile.Save(s, path, format);
+        Save(s, path, format);
         var bytes = File.ReadAllBytes(path);
         File.WriteAllBytes(path, bytes[..(bytes.Length * 6 / 10 + 1)]);
-        var f = GaussianSceneFormats.Get(format);
+        var f = GaussianSceneFormats.Get(format == "spz-v4" ? "spz" : format);
         using var fs = File.OpenRead(path);
         var e = Assert.ThrowsAny<InvalidDataException>(() => f.Read(fs, path));
         Assert.Contains(path, e.Message);
